@@ -1,0 +1,225 @@
+"""Weight files: torchvision-format state dicts (.pth / .pt), .npz with the same keys, and ONNX.
+
+Key scheme (`state_dict_keys`), torchvision's for the zoo's SqueezeNets and AlexNet:
+- Layers are walked in graph order, skipping the Input and Flatten layers (functional in torchvision).
+  Everything before the first Dropout is in `features`, the rest in `classifier`; each layer takes the
+  next index of its section (`features.0`, `features.1`, ...), ReLUs and pools included.
+- A fire module (layers named `fireN.<part>`) takes a single index, and its convs are named like
+  torchvision's `Fire`: `squeeze1x1` -> `squeeze`, `expand1x1`, `expand3x3`; the complex bypass's
+  `fireN.bypass_conv` -> `bypass` (so `features.3.bypass.weight` for fire2 of SqueezeNet v1.0).
+- The standalone fire module (layers `fire.<part>`) has bare keys: `squeeze.weight`, ...
+- Each weighted layer contributes `<prefix>.weight` and, when it has one, `<prefix>.bias`.
+So SqueezeNet v1.0: conv1 -> features.0, fire2..fire4 -> features.3..5, fire5..fire8 -> features.7..10,
+fire9 -> features.12, conv10 -> classifier.1; v1.1 and squeezenet_mini: fire2, fire3 -> features.3, 4,
+fire4, fire5 -> features.6, 7 (v1.1), conv10 -> classifier.1; AlexNet: features.0/3/6/8/10 and
+classifier.1/4/6.
+
+ONNX: Conv and Gemm nodes are read in node order with their weight and bias constants (initializers
+or Constant nodes). When every weight's name is a key of the scheme above they are matched by name,
+otherwise by order against the graph's weighted layers; shapes are checked either way.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Mapping
+
+import numpy as np
+
+from hwsim.graph import Graph
+
+_FIRE = re.compile(r"^(fire\d*)\.(.+)$")
+_FIRE_PARTS = {"squeeze1x1": "squeeze", "expand1x1": "expand1x1", "expand3x3": "expand3x3",
+               "bypass_conv": "bypass"}
+
+
+def _prefixes(graph: Graph) -> dict[str, str]:
+    """Weighted layer name -> state-dict prefix (see the module docstring)."""
+    section, index, group = "features", -1, None
+    out: dict[str, str] = {}
+    for layer in graph.layers[1:]:
+        if layer.kind == "flatten":
+            continue
+        if layer.kind == "dropout" and section == "features":
+            section, index, group = "classifier", -1, None
+        m = _FIRE.match(layer.name)
+        if m and m.group(1) == group:
+            pass
+        else:
+            index += 1
+            group = m.group(1) if m else None
+        if not layer.has_weights:
+            continue
+        if m and m.group(1) == "fire":
+            prefix = _FIRE_PARTS.get(m.group(2), m.group(2))
+        elif m:
+            prefix = f"{section}.{index}.{_FIRE_PARTS.get(m.group(2), m.group(2))}"
+        else:
+            prefix = f"{section}.{index}"
+        out[layer.name] = prefix
+    return out
+
+
+def state_dict_keys(graph: Graph) -> dict[str, tuple[str, str]]:
+    """State-dict key -> (layer name, tensor name "weight"/"bias"), in graph order."""
+    keys: dict[str, tuple[str, str]] = {}
+    for name, prefix in _prefixes(graph).items():
+        for tensor in graph.weight_shapes(name):
+            key = f"{prefix}.{tensor}"
+            if key in keys:
+                raise ValueError(f"{graph.name}: layers {keys[key][0]!r} and {name!r} both map to "
+                                 f"state-dict key {key!r}")
+            keys[key] = (name, tensor)
+    return keys
+
+
+def state_dict(graph: Graph) -> dict[str, np.ndarray]:
+    """The graph's weights under torchvision-style keys."""
+    if not graph.has_weights:
+        raise ValueError(f"graph {graph.name} has no weights")
+    return {key: np.asarray(graph.weights[layer][tensor])
+            for key, (layer, tensor) in state_dict_keys(graph).items()}
+
+
+def save_npz(graph: Graph, path) -> None:
+    """Write the graph's weights to an .npz file with `state_dict_keys` names."""
+    np.savez(path, **state_dict(graph))
+
+
+def from_state_dict(graph: Graph, tensors: Mapping[str, np.ndarray], source: str = "state dict",
+                    origin: Mapping[str, str] | None = None) -> Graph:
+    """Attach weights given under `state_dict_keys` names; any missing, extra or mis-shaped tensor
+    is a ValueError naming the key, the layer and both shapes."""
+    keys = state_dict_keys(graph)
+    missing = [k for k in keys if k not in tensors]
+    if missing:
+        layer, tensor = keys[missing[0]]
+        shape = graph.weight_shapes(layer)[tensor]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ValueError(f"{source}: missing key {missing[0]!r} for layer {layer} {tensor} of shape "
+                         f"{shape}{more}")
+    extra = [k for k in tensors if k not in keys]
+    if extra:
+        more = f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""
+        raise ValueError(f"{source}: unexpected key {extra[0]!r} with shape "
+                         f"{tuple(np.shape(tensors[extra[0]]))}, not a tensor of {graph.name}{more}")
+    weights: dict[str, dict[str, np.ndarray]] = {}
+    for key, (layer, tensor) in keys.items():
+        arr = np.asarray(tensors[key])
+        expected = graph.weight_shapes(layer)[tensor]
+        if arr.shape != expected:
+            where = f" (from {origin[key]!r})" if origin and key in origin else ""
+            raise ValueError(f"{source}: key {key!r}{where} for layer {layer} {tensor}: graph expects "
+                             f"shape {expected}, file has {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise ValueError(f"{source}: key {key!r} has dtype {arr.dtype}, expected floating point")
+        weights.setdefault(layer, {})[tensor] = arr.astype(np.float32)
+    return graph.with_weights(weights)
+
+
+def _read_pth(path: str) -> dict[str, np.ndarray]:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"loading {path} needs PyTorch (pip install torch); "
+                          "or convert it to .npz") from None
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(data, Mapping) or not all(isinstance(v, torch.Tensor) for v in data.values()):
+        raise ValueError(f"{path}: expected a state dict (a mapping of names to tensors), "
+                         f"got {type(data).__name__}")
+    return {str(k): v.detach().cpu().numpy() for k, v in data.items()}
+
+
+def _read_npz(path: str) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _onnx_constants(model) -> dict[str, np.ndarray]:
+    from onnx import numpy_helper
+    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            for attr in node.attribute:
+                if attr.name == "value":
+                    consts[node.output[0]] = numpy_helper.to_array(attr.t)
+    return consts
+
+
+def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str]]]:
+    """(node description, {"weight": w, "bias": b}, {"weight": const name, ...}) per Conv/Gemm."""
+    try:
+        import onnx
+        from onnx import helper
+    except ImportError:
+        raise ImportError(f"loading {path} needs the onnx package (pip install onnx)") from None
+    model = onnx.load(path)
+    consts = _onnx_constants(model)
+    ops = []
+    for node in model.graph.node:
+        if node.op_type not in ("Conv", "Gemm", "MatMul"):
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        desc = f"{node.op_type} node {node.name or node.output[0]!r}"
+        names = {"weight": node.input[1]}
+        if len(node.input) > 2 and node.input[2]:
+            names["bias"] = node.input[2]
+        for tensor, cname in names.items():
+            if cname not in consts:
+                raise ValueError(f"{path}: {desc}: {tensor} {cname!r} is not a constant")
+        if node.op_type == "MatMul":
+            raise ValueError(f"{path}: {desc}: MatMul layers are not supported (export Linear as Gemm)")
+        if node.op_type == "Conv" and attrs.get("group", 1) != 1:
+            raise ValueError(f"{path}: {desc}: grouped convolution (group={attrs['group']}) "
+                             "is not supported")
+        tensors = {t: consts[c] for t, c in names.items()}
+        if node.op_type == "Gemm":
+            if attrs.get("transA", 0):
+                raise ValueError(f"{path}: {desc}: transA=1 is not supported")
+            if attrs.get("alpha", 1.0) != 1.0 or attrs.get("beta", 1.0) != 1.0:
+                raise ValueError(f"{path}: {desc}: alpha/beta other than 1 are not supported")
+            if not attrs.get("transB", 0):
+                tensors["weight"] = tensors["weight"].T
+        ops.append((desc, tensors, names))
+    return ops
+
+
+def _read_onnx(graph: Graph, path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    ops = _onnx_ops(path)
+    keys = state_dict_keys(graph)
+    by_name = {names[t]: tensors[t] for _, tensors, names in ops for t in names}
+    if by_name and all(n in keys for n in by_name):
+        return by_name, {}
+    layers = [l for l in graph.layers if l.has_weights]
+    if len(ops) != len(layers):
+        raise ValueError(f"{path}: {len(ops)} Conv/Gemm nodes with constant weights, but "
+                         f"{graph.name} has {len(layers)} weighted layers")
+    inverse = {v: k for k, v in keys.items()}
+    tensors: dict[str, np.ndarray] = {}
+    origin: dict[str, str] = {}
+    for layer, (desc, arrs, names) in zip(layers, ops):
+        for tensor, arr in arrs.items():
+            key = inverse.get((layer.name, tensor))
+            if key is None:
+                raise ValueError(f"{path}: {desc} has a {tensor}, layer {layer.name} has none")
+            tensors[key] = arr
+            origin[key] = names[tensor]
+    return tensors, origin
+
+
+def load_weights(graph: Graph, path) -> Graph:
+    """A copy of `graph` with the weights in `path` (.pth/.pt state dict, .npz, or .onnx)."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".pth", ".pt", ".npz", ".onnx"):
+        raise ValueError(f"{path}: unknown weight file type {ext!r} (expected .pth, .pt, .npz, .onnx)")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"weight file not found: {path}")
+    origin: dict[str, str] = {}
+    if ext in (".pth", ".pt"):
+        tensors = _read_pth(path)
+    elif ext == ".npz":
+        tensors = _read_npz(path)
+    else:
+        tensors, origin = _read_onnx(graph, path)
+    return from_state_dict(graph, tensors, source=path, origin=origin)
