@@ -15,7 +15,7 @@ fire4, fire5 -> features.6, 7 (v1.1), conv10 -> classifier.1; AlexNet: features.
 classifier.1/4/6.
 
 ONNX: Conv and Gemm nodes are read in node order with their weight and bias constants (initializers
-or Constant nodes). When every weight's name is a key of the scheme above they are matched by name,
+or Constant nodes, also through Identity nodes, which exporters use for deduplicated equal tensors). When every weight's name is a key of the scheme above they are matched by name,
 otherwise by order against the graph's weighted layers; shapes are checked either way.
 """
 from __future__ import annotations
@@ -138,11 +138,13 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
 def _onnx_constants(model) -> dict[str, np.ndarray]:
     from onnx import numpy_helper
     consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    for node in model.graph.node:
+    for node in model.graph.node:  # topological order: one pass resolves Identity chains
         if node.op_type == "Constant":
             for attr in node.attribute:
                 if attr.name == "value":
                     consts[node.output[0]] = numpy_helper.to_array(attr.t)
+        elif node.op_type == "Identity" and node.input[0] in consts:
+            consts[node.output[0]] = consts[node.input[0]]  # exporters deduplicate equal tensors
     return consts
 
 
