@@ -17,9 +17,14 @@ Shape (YAML or JSON file, or a dict):
 
 Precedence: built-in defaults < `default` section < `layers.<name>`. Unknown keys and unknown layer
 names are errors. Why these defaults:
-- weight ap_fixed<8,1>: trained conv weights sit well inside (-1, 1); 8 bits is the width Deep
-  Compression and most FPGA CNN work use for SqueezeNet.
-- bias and result ap_fixed<16,6>: hls4ml's default precision, with headroom to +-32 for activations.
+- weight ap_fixed<8,1,AP_RND_CONV,AP_SAT>: trained conv weights sit well inside (-1, 1); 8 bits is
+  the width Deep Compression and most FPGA CNN work use for SqueezeNet. Weights and biases are
+  quantized once, offline, so rounding to nearest and saturating cost nothing in hardware; with the
+  ap_fixed default (AP_TRN) every weight is floored and the bias of those errors adds up over a
+  3x3 fire expand (measured: 13 dB SQNR instead of 31 dB on a fire module).
+- bias ap_fixed<16,6,AP_RND_CONV,AP_SAT> and result ap_fixed<16,6,AP_TRN,AP_SAT>: hls4ml's default
+  width (16 bits, +-32), but a result that overflows saturates instead of wrapping to the other
+  sign; truncation of results stays (rounding would cost an adder per output).
 - accum lossless: the accumulator can neither overflow nor drop a bit (hwsim.precision), so the
   result depends on the result type alone. An explicit accum type gives hls4ml's semantics: each
   product cast to accum_t, the accumulator starts at (accum_t)bias, the result cast to result.
@@ -50,8 +55,8 @@ RAM_STYLES = ("auto", "bram", "uram", "lutram")
 
 BUILTIN = {
     "input": "ap_fixed<16,6>",
-    "default": {"weight": "ap_fixed<8,1>", "bias": "ap_fixed<16,6>", "accum": "lossless",
-                "result": "ap_fixed<16,6>"},
+    "default": {"weight": "ap_fixed<8,1,AP_RND_CONV,AP_SAT>", "bias": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
+                "accum": "lossless", "result": "ap_fixed<16,6,AP_TRN,AP_SAT>"},
 }
 HARDWARE_DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device": None, "fifo_depth": 2}
 ACCUMULATING = ("conv", "dense", "avgpool", "gap")

@@ -1,0 +1,155 @@
+"""Integer kernels for the bit-accurate simulator: im2col, exact GEMM on raw mantissas, and the
+per-product accumulation loop used when an explicit (narrow) accumulator type rounds or saturates.
+
+Exactness: the GEMM runs in float64 BLAS, which is exact while every partial sum stays below 2**53;
+larger operands are split into 24-bit halves (each half-product GEMM exact), and beyond that an
+int64 matmul is used. Rounding and overflow rules come from hwsim.fixed (the numba loop mirrors
+`_round_raw` and the SAT/WRAP rules there and is tested against FixedType.cast).
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .fixed import QUANT_MODES, FixedType
+
+EXACT = float(2 ** 53)
+OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
+
+
+def im2col(x: np.ndarray, kernel, stride, padding, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
+    """(N, C, H, W) -> (N*OH*OW, C*KH*KW) with columns ordered (c, kh, kw), plus OH, OW."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    if kh == kw == 1 and sh == sw == 1:
+        return x.transpose(0, 2, 3, 1).reshape(n * oh * ow, c), oh, ow
+    s = x.strides
+    win = np.lib.stride_tricks.as_strided(
+        x, (n, oh, ow, c, kh, kw), (s[0], s[2] * sh, s[3] * sw, s[1], s[2], s[3]), writeable=False)
+    return win.reshape(n * oh * ow, c * kh * kw), oh, ow
+
+
+def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for int64 matrices, exact."""
+    amax = int(np.abs(a).max(initial=0))
+    bmax = int(np.abs(b).max(initial=0))
+    k = a.shape[1]
+    if amax * bmax * k < EXACT:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    lo_bits = 24
+    if (1 << lo_bits) * bmax * k < EXACT and (amax >> lo_bits) * bmax * k < EXACT:
+        hi = a >> lo_bits
+        lo = a - (hi << lo_bits)
+        bf = b.astype(np.float64)
+        return ((hi.astype(np.float64) @ bf).astype(np.int64) << lo_bits) + (lo.astype(np.float64) @ bf).astype(np.int64)
+    return a @ b
+
+
+@numba.njit(cache=True, inline="always")
+def _round(p, k, q):
+    """Round raw p by k bits (k > 0) with quantization code q (index in QUANT_MODES)."""
+    fl = p >> k
+    if q == 0:
+        return fl
+    rem = p & ((np.int64(1) << k) - 1)
+    half = np.int64(1) << (k - 1)
+    if q == 1:     # AP_TRN_ZERO
+        inc = p < 0 and rem != 0
+    elif q == 2:   # AP_RND
+        inc = rem >= half
+    elif q == 3:   # AP_RND_ZERO
+        inc = rem > half or (rem == half and p < 0)
+    elif q == 4:   # AP_RND_MIN_INF
+        inc = rem > half
+    elif q == 5:   # AP_RND_INF
+        inc = rem > half or (rem == half and p >= 0)
+    else:          # AP_RND_CONV
+        inc = rem > half or (rem == half and (fl & 1) == 1)
+    return fl + np.int64(inc)
+
+
+@numba.njit(cache=True, inline="always")
+def _overflow(v, o, lo, hi, width, signed):
+    if v > lo and v <= hi:
+        return v, 0
+    if v == lo:
+        if o == 3 and signed:
+            return lo + 1, 1
+        return v, 0
+    if o == 0:
+        mask = (np.int64(1) << width) - 1
+        if signed:
+            off = np.int64(1) << (width - 1)
+            return ((v + off) & mask) - off, 1
+        return v & mask, 1
+    if o == 2:
+        return np.int64(0), 1
+    if v > hi:
+        return hi, 1
+    if o == 3 and signed:
+        return lo + 1, 1
+    return lo, 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _accumulate(cols, w, acc0, shift, q, o, lo, hi, width, signed):
+    """acc[r, j] = acc0[j]; for each term t: acc = ovf(acc + ovf(round(cols[r,t]*w[j,t], shift)))."""
+    rows, terms = cols.shape
+    outs = w.shape[0]
+    acc = np.empty((rows, outs), np.int64)
+    counts = np.zeros(rows, np.int64)
+    for r in numba.prange(rows):
+        cnt = 0
+        for j in range(outs):
+            a = acc0[j]
+            for t in range(terms):
+                p = cols[r, t] * w[j, t]
+                if shift > 0:
+                    p = _round(p, shift, q)
+                elif shift < 0:
+                    p = p << (-shift)
+                p, c1 = _overflow(p, o, lo, hi, width, signed)
+                a, c2 = _overflow(a + p, o, lo, hi, width, signed)
+                cnt += c1 + c2
+            acc[r, j] = a
+        counts[r] = cnt
+    return acc, counts.sum()
+
+
+def accumulate_products(cols: np.ndarray, w: np.ndarray, acc0: np.ndarray, prod_frac: int,
+                        accum: FixedType) -> tuple[np.ndarray, int]:
+    """Per-product cast into `accum` (hls4ml semantics). cols (R, T) and w (O, T) raw int64,
+    acc0 (O,) raw in accum. Returns (acc (R, O), number of overflow events)."""
+    shift = prod_frac - accum.frac
+    if accum.overflow in OVF_CODES and not accum.sat_bits and not accum.is_int and abs(shift) < 63:
+        return _accumulate(np.ascontiguousarray(cols), np.ascontiguousarray(w), acc0.astype(np.int64),
+                           shift, QUANT_MODES.index(accum.quant), OVF_CODES[accum.overflow],
+                           accum.raw_min, accum.raw_max, accum.width, accum.signed)
+    return _accumulate_generic(cols, w, acc0, prod_frac, accum)
+
+
+def _accumulate_generic(cols, w, acc0, prod_frac, accum):
+    """Any overflow mode, through FixedType.cast term by term (slow; exotic modes only)."""
+    from .precision import add_type
+    ptype = FixedType(63, 63 - prod_frac, True)
+    stype = add_type(accum, accum)
+    acc = np.broadcast_to(acc0, (cols.shape[0], w.shape[0])).astype(np.int64)
+    events = 0
+    for t in range(cols.shape[1]):
+        p = cols[:, t:t + 1] * w[None, :, t]
+        events += int(accum.overflows(p, ptype).sum())
+        p = accum.cast(p, ptype)
+        s = acc + (p << (stype.frac - accum.frac))
+        events += int(accum.overflows(s, stype).sum())
+        acc = accum.cast(s, stype)
+    return acc, events
+
+
+def trunc_div(raw: np.ndarray, n: int) -> np.ndarray:
+    """`acc /= n` for an ap_fixed accumulator and a positive int: truncation toward zero."""
+    q = np.abs(raw) // n
+    return np.where(raw < 0, -q, q)

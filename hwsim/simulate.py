@@ -1,0 +1,284 @@
+"""Bit-accurate execution of a Graph under a precision Config.
+
+Every value is a raw int64 mantissa of its layer's result type. The semantics below are exactly what
+the C++ kernels in templates/kernels do (tests compare them integer for integer):
+
+- input:   `input_t v = (double)x` (NaN and inf as ap_fixed treats them; NaNs are counted).
+- conv / dense: `accum_t acc = (accum_t)bias;` then for each term in (c, kh, kw) order
+           `acc += (accum_t)(x * w)` (the exact product cast to accum_t, the exact sum assigned back
+           to accum_t); zero padding contributes products of 0; `result_t r = (result_t)acc`.
+           With a lossless accumulator none of these casts can round or overflow.
+- relu:    `res = (result_t)(x > 0 ? x : 0)`.
+- max pool: the exact maximum over the window positions inside the input (padding and the ceil-mode
+           overhang are ignored), then cast to the result type.
+- avg pool (count_include_pad) and global average pool: `accum_t acc = 0; acc += (accum_t)x` over the
+           window in row-major order, then `acc /= n` (truncation toward zero at accum_t's LSB), then
+           `(result_t)acc`.
+- concat:  each input cast to the result type, channels in input order.
+- add:     `(result_t)(a + b)` with the exact ap_fixed sum.
+- dropout, flatten: identity (then cast to the result type).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import config as cfg
+from .fixed import FixedType
+from .graph import Graph
+from .precision import add_type
+from .sim_ops import accumulate_products, exact_matmul, im2col, trunc_div
+
+_SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
+_INT_MIN = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    name: str
+    kind: str
+    type: str
+    count: int                 # values produced
+    min: float
+    max: float
+    overflows: int             # values out of the result type's range (before the overflow mode acts)
+    saturations: int           # of those, values clamped by a saturating mode
+    accum_overflows: int = 0   # overflow events inside the accumulator (explicit accum types)
+    nans: int = 0              # NaN inputs (input layer)
+    weight_overflows: int = 0  # weights and biases outside their types' ranges
+    sqnr_db: float | None = None   # against the float reference, when it was run
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    raw: np.ndarray            # output mantissas, int64, (N, C, H, W)
+    type: FixedType            # output type
+    stats: tuple[LayerStats, ...]
+    outputs: dict = field(default_factory=dict)   # layer -> raw, when run(keep=True)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.type.to_float(self.raw)
+
+    def stat(self, name: str) -> LayerStats:
+        for s in self.stats:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def check_input(graph: Graph, x) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"input must be numeric, got dtype {arr.dtype}")
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or tuple(arr.shape[1:]) != tuple(graph.input_shape):
+        raise ValueError(f"input shape {tuple(np.shape(x))} does not match {graph.name}: expected "
+                         f"(N, {', '.join(map(str, graph.input_shape))})")
+    return arr
+
+
+def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = True,
+        keep: bool = False) -> SimResult:
+    """Run `graph` bit-accurately on NCHW input `x`; stats include SQNR when `reference`."""
+    x = check_input(graph, x)
+    config = config if config is not None else cfg.load(None, graph)
+    if any(l.has_weights for l in graph.layers) and not graph.has_weights:
+        raise ValueError(f"{graph.name} has no weights attached")
+    refs = None
+    if reference:
+        from .reference import run_all
+        refs = run_all(graph, x.astype(np.float32))
+    last_use = {}
+    for i, layer in enumerate(graph.layers):
+        for s in layer.inputs:
+            last_use[s] = i
+    vals: dict[str, np.ndarray] = {}
+    stats, kept = [], {}
+    for i, layer in enumerate(graph.layers):
+        lc = config[layer.name]
+        if layer.kind == "input":
+            raw = lc.result.quantize(x)
+            ev = {"nans": int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0,
+                  "overflows": _count_input_overflow(lc.result, x)}
+        else:
+            raw, ev = _LAYERS[layer.kind](graph, layer, lc, [vals[s] for s in layer.inputs])
+        vals[layer.name] = raw
+        if keep:
+            kept[layer.name] = raw
+        stats.append(_stats(layer, lc, raw, ev, refs))
+        for s in layer.inputs:
+            if last_use[s] == i and s != graph.output.name:
+                del vals[s]
+    out_name = graph.output.name
+    return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept)
+
+
+def _count_input_overflow(t: FixedType, x: np.ndarray) -> int:
+    """Values whose rounded value leaves t's range (NaN and inf included)."""
+    extra = min(20, 63 - t.width)
+    wide = FixedType(t.width + extra, t.integer + extra, True, t.quant, "AP_SAT")
+    r = wide.quantize(np.asarray(x, dtype=np.float64))
+    return int(((r < t.raw_min) | (r > t.raw_max) | np.isnan(x)).sum())
+
+
+def _stats(layer, lc, raw, ev, refs) -> LayerStats:
+    vals = lc.result.to_float(raw)
+    ovf = int(ev.get("overflows", 0))
+    sqnr = None
+    if refs is not None:
+        ref = refs[layer.name].astype(np.float64).reshape(vals.shape)
+        err = float(np.sum((ref - vals) ** 2))
+        sig = float(np.sum(ref ** 2))
+        sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
+    return LayerStats(layer.name, layer.kind, str(lc.result), int(raw.size),
+                      float(vals.min()) if vals.size else 0.0, float(vals.max()) if vals.size else 0.0,
+                      ovf, ovf if lc.result.overflow in _SAT else 0,
+                      int(ev.get("accum_overflows", 0)), int(ev.get("nans", 0)),
+                      int(ev.get("weight_overflows", 0)), sqnr)
+
+
+def _cast_out(lc, raw, src: FixedType):
+    n = int(lc.result.overflows(raw, src).sum())
+    return lc.result.cast(raw, src), {"overflows": n}
+
+
+# --- layers ------------------------------------------------------------------------------------
+def _weights(graph, layer, lc):
+    w = graph.weights[layer.name]
+    wr = lc.weight.quantize(w["weight"])
+    br = lc.bias.quantize(w["bias"]) if lc.bias is not None else None
+    n = _count_input_overflow(lc.weight, np.asarray(w["weight"]))
+    if lc.bias is not None:
+        n += _count_input_overflow(lc.bias, np.asarray(w["bias"]))
+    return wr, br, n
+
+
+def _dot(cols: np.ndarray, wm: np.ndarray, br, lc) -> tuple[np.ndarray, int]:
+    """Accumulator values (R, O) for rows of input terms `cols` (R, T) and weights `wm` (O, T)."""
+    tin, acc_t = lc.inputs[0], lc.accum
+    pf = tin.frac + lc.weight.frac
+    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wm.shape[0], np.int64)
+    if lc.accum_lossless:
+        return (exact_matmul(cols, wm.T) << (acc_t.frac - pf)) + acc0, 0
+    if acc_t.frac >= pf and acc_t.overflow == "AP_WRAP" and not acc_t.sat_bits and not acc_t.is_int:
+        # products enter exactly; wrap-around addition is associative, so wrap once at the end
+        total = (exact_matmul(cols, wm.T) << (acc_t.frac - pf)) + acc0
+        wide = FixedType(63, 63 - acc_t.frac)
+        return acc_t.cast(total, wide), int(acc_t.overflows(total, wide).sum())
+    return accumulate_products(cols, wm, acc0, pf, acc_t)
+
+
+def _conv(graph, layer, lc, ins):
+    x = ins[0]
+    n = x.shape[0]
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    cols, oh, ow = im2col(x, layer.kernel, layer.stride, layer.padding)
+    acc, acc_ev = _dot(cols, wr.reshape(wr.shape[0], -1), br, lc)
+    acc = acc.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)
+    out, ev = _cast_out(lc, acc, lc.accum)
+    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
+    return np.ascontiguousarray(out), ev
+
+
+def _dense(graph, layer, lc, ins):
+    x = ins[0]
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    acc, acc_ev = _dot(x.reshape(x.shape[0], -1), wr, br, lc)
+    out, ev = _cast_out(lc, acc[:, :, None, None], lc.accum)
+    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
+    return out, ev
+
+
+def _relu(graph, layer, lc, ins):
+    return _cast_out(lc, np.maximum(ins[0], 0), lc.inputs[0])
+
+
+def _windows(x, kernel, stride, padding, out_hw, fill):
+    """View (N, C, OH, OW, KH, KW) of x padded with `fill` (left/top padding plus ceil overhang)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh, ow = out_hw
+    bottom = max(0, (oh - 1) * sh + kh - h - ph)
+    right = max(0, (ow - 1) * sw + kw - w - pw)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), constant_values=fill)
+    s = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp, (n, c, oh, ow, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]), writeable=False)
+
+
+def _maxpool(graph, layer, lc, ins):
+    _, oh, ow = graph.shape(layer.name)
+    win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), _INT_MIN)
+    return _cast_out(lc, win.max(axis=(4, 5)), lc.inputs[0])
+
+
+def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tuple[np.ndarray, int]:
+    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays)."""
+    if lossless:
+        total = np.zeros(terms[0].shape, np.int64)
+        for t in terms:
+            total += t
+        return total << (acc_t.frac - tin.frac), 0
+    st = add_type(acc_t, acc_t)
+    acc = np.zeros(terms[0].shape, np.int64)
+    events = 0
+    for t in terms:
+        events += int(acc_t.overflows(t, tin).sum())
+        s = acc + (acc_t.cast(t, tin) << (st.frac - acc_t.frac))
+        events += int(acc_t.overflows(s, st).sum())
+        acc = acc_t.cast(s, st)
+    return acc, events
+
+
+def _avgpool(graph, layer, lc, ins):
+    _, oh, ow = graph.shape(layer.name)
+    win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), 0)
+    kh, kw = layer.kernel
+    terms = [win[..., i, j] for i in range(kh) for j in range(kw)]
+    return _average(lc, terms, kh * kw)
+
+
+def _gap(graph, layer, lc, ins):
+    x = ins[0]
+    h, w = x.shape[2:]
+    terms = [x[:, :, i:i + 1, j:j + 1] for i in range(h) for j in range(w)]
+    return _average(lc, terms, h * w)
+
+
+def _average(lc, terms, n):
+    acc, acc_ev = _sum_in_accum(terms, lc.inputs[0], lc.accum, lc.accum_lossless)
+    out, ev = _cast_out(lc, trunc_div(acc, n), lc.accum)
+    ev["accum_overflows"] = acc_ev
+    return out, ev
+
+
+def _concat(graph, layer, lc, ins):
+    parts, n = [], 0
+    for raw, t in zip(ins, lc.inputs):
+        parts.append(lc.result.cast(raw, t))
+        n += int(lc.result.overflows(raw, t).sum())
+    return np.concatenate(parts, axis=1), {"overflows": n}
+
+
+def _add(graph, layer, lc, ins):
+    (a, b), (ta, tb) = ins, lc.inputs
+    st = add_type(ta, tb)
+    total = (a << (st.frac - ta.frac)) + (b << (st.frac - tb.frac))
+    return _cast_out(lc, total, st)
+
+
+def _identity(graph, layer, lc, ins):
+    return _cast_out(lc, ins[0], lc.inputs[0])
+
+
+def _flatten(graph, layer, lc, ins):
+    x = ins[0]
+    return _cast_out(lc, x.reshape(x.shape[0], -1, 1, 1), lc.inputs[0])
+
+
+_LAYERS = {"conv": _conv, "dense": _dense, "relu": _relu, "maxpool": _maxpool, "avgpool": _avgpool,
+           "gap": _gap, "concat": _concat, "add": _add, "dropout": _identity, "flatten": _flatten}
