@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from hwsim import config as cfg, zoo
+from hwsim.fixed import FixedType
+from hwsim.precision import lossless_accum_type
+
+
+@pytest.fixture(scope="module")
+def fire():
+    return zoo.build("fire", in_channels=16, squeeze=4, expand1x1=8, expand3x3=8, size=6)
+
+
+def test_defaults_and_precedence(fire, tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("precision:\n  input: ap_fixed<12,4>\n  default: {result: ap_fixed<14,5>}\n"
+                 "  layers:\n    fire.squeeze1x1: {result: 'ap_fixed<12,5,AP_RND,AP_SAT>', weight: ap_fixed<6,1>}\n")
+    c = cfg.load(p, fire)
+    sq = c["fire.squeeze1x1"]
+    assert str(sq.result) == "ap_fixed<12,5,AP_RND,AP_SAT>" and str(sq.weight) == "ap_fixed<6,1>"
+    assert str(c["fire.expand1x1"].result) == "ap_fixed<14,5>"
+    assert str(c["fire.expand1x1"].weight) == cfg.BUILTIN["default"]["weight"]
+    assert c.input == FixedType.parse("ap_fixed<12,4>")
+    # pass-through for relu, typed inputs follow producers
+    assert c["fire.squeeze1x1.relu"].result == sq.result
+    assert c["fire.expand1x1"].inputs == (sq.result,)
+
+
+def test_lossless_accum_is_resolved(fire):
+    c = cfg.load(None, fire)
+    e3 = c["fire.expand3x3"]
+    assert e3.accum_lossless
+    assert e3.accum == lossless_accum_type(e3.inputs[0], e3.weight, 4 * 9, e3.bias)
+    assert e3.reuse_factor == 4 * 9    # auto: one multiplier per output channel
+
+
+def test_explicit_accum_and_precision_override(fire):
+    c = cfg.load({"precision": {"default": {"accum": "ap_fixed<16,6>"}}}, fire, precision="ap_fixed<10,3>")
+    e1 = c["fire.expand1x1"]
+    assert not e1.accum_lossless and str(e1.accum) == "ap_fixed<16,6>"
+    assert str(e1.weight) == str(e1.result) == "ap_fixed<10,3>"
+
+
+def test_resolved_table_and_json(fire):
+    c = cfg.load(None, fire)
+    table = c.resolved()
+    assert list(table) == fire.names()
+    doc = json.loads(c.to_json())
+    assert doc["layers"]["fire.expand3x3"]["accum_lossless"] is True
+
+
+@pytest.mark.parametrize("doc,match", [
+    ({"precison": {}}, r"unknown key 'precison' in config"),
+    ({"precision": {"default": {"wieght": "ap_fixed<8,1>"}}}, r"unknown key 'wieght' in precision.default"),
+    ({"precision": {"layers": {"fire2.squeeze1x1": {}}}}, r"no layer named 'fire2.squeeze1x1'.*valid names: input, fire.squeeze1x1"),
+    ({"precision": {"default": {"result": "ap_fixd<8,3>"}}}, r"result: .*cannot parse 'ap_fixd<8,3>'"),
+    ({"parallel": {"layers": {"fire.expand3x3": {"reuse_factor": 0}}}}, r"reuse_factor must be a positive integer"),
+    ({"parallel": {"default": {"ram_style": "dram"}}}, r"ram_style 'dram' is not one of"),
+    ({"hardware": {"clock_mhz": -5}}, r"clock_mhz must be a positive number"),
+])
+def test_bad_config_names_the_problem(fire, doc, match):
+    with pytest.raises(cfg.ConfigError, match=match):
+        cfg.load(doc, fire)
+
+
+def test_bad_files(tmp_path, fire):
+    with pytest.raises(cfg.ConfigError, match="config file not found"):
+        cfg.load(tmp_path / "nope.yaml", fire)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("precision: [unclosed\n")
+    with pytest.raises(cfg.ConfigError, match="cannot parse config"):
+        cfg.load(bad, fire)
