@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -131,7 +132,7 @@ def read(source) -> dict:
                 doc = json.loads(text)
             else:
                 import yaml
-                doc = yaml.safe_load(text)
+                doc = yaml.safe_load(quote_types(text))
         except Exception as e:  # parse errors from either library
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ConfigError(f"cannot parse config {path}: {first}") from None
@@ -140,6 +141,14 @@ def read(source) -> dict:
         raise ConfigError("a config must be a mapping at the top level")
     _check_keys(doc, TOP_KEYS, "config")
     return doc
+
+
+_TYPE_LITERAL = re.compile(r"(?<![\"'\w<])((?:ap_)?u?(?:fixed|int)\s*<[^<>\n]*>)")
+
+
+def quote_types(yaml_text: str) -> str:
+    """Quote bare `ap_fixed<W,I>` literals: in a YAML flow mapping the comma would split them."""
+    return _TYPE_LITERAL.sub(lambda m: "'" + m.group(1) + "'", yaml_text)
 
 
 def load(source, graph: Graph, precision: str | None = None) -> Config:

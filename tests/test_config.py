@@ -71,3 +71,15 @@ def test_bad_files(tmp_path, fire):
     bad.write_text("precision: [unclosed\n")
     with pytest.raises(cfg.ConfigError, match="cannot parse config"):
         cfg.load(bad, fire)
+
+
+def test_issue_example_yaml_with_bare_types(fire, tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("precision:\n  input: ap_fixed<16,6>\n"
+                 "  default: {weight: ap_fixed<8,1>, bias: ap_fixed<16,6>, accum: lossless, result: ap_fixed<16,6>}\n"
+                 "  layers:\n    fire.squeeze1x1: {result: ap_fixed<12,5,AP_RND,AP_SAT>}\n"
+                 "    fire.expand1x1: {result: \"ap_fixed<10,4>\"}\n")
+    c = cfg.load(p, fire)
+    assert str(c["fire.squeeze1x1"].result) == "ap_fixed<12,5,AP_RND,AP_SAT>"
+    assert str(c["fire.expand1x1"].result) == "ap_fixed<10,4>"
+    assert str(c["fire.expand3x3"].weight) == "ap_fixed<8,1>"
