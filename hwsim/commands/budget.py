@@ -1,0 +1,144 @@
+"""`hwsim budget`: on-chip memory (and compute) estimate of a network against a budget and a device."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import budget_report, config as cfg, devices, memory
+from ..memory_units import DEFAULT_BUDGET
+from . import common
+
+DEFAULT_MODEL = "squeezenet1_1"
+DEFAULT_SHAPE = (3, 227, 227)
+EXIT_FITS, EXIT_BAD_INPUT, EXIT_EXCEEDS = 0, 2, 3
+
+EPILOG = f"""\
+The default network is {DEFAULT_MODEL}; the ImageNet networks (SqueezeNets, AlexNet) are
+estimated at 3x227x227 (the SqueezeNet paper's input) unless --input-shape or the config says
+otherwise.
+--budget accepts 10MiB, 10MB (decimal), 80Mb (megabits), 4.5MiB, 512KiB or plain bytes
+(default {DEFAULT_BUDGET}); the report states the exact number of bits used.
+
+exit status: 0 the network fits the budget (and the device, with --device); 3 it does not;
+2 bad input (unknown model, device, size, option value)."""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "budget", help="on-chip memory budget (BRAM/URAM/LUTRAM) and compute estimate",
+        description="Estimate the on-chip memory of a network (weights, line buffers, FIFOs, feature "
+                    "maps), map it onto BRAM18/URAM/LUTRAM, estimate DSPs and throughput, and check it "
+                    "against a budget and optionally a device.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.add_model_args(p, weights=False)
+    g = p.add_argument_group("estimate")
+    g.add_argument("--arch", choices=memory.ARCHS, default="stream",
+                   help="stream: one dataflow stage per layer; layer: one engine, feature maps on chip (default: stream)")
+    g.add_argument("--device", metavar="NAME", help="check against a device (see --list-devices); aliases such as zcu102 work")
+    g.add_argument("--budget", metavar="SIZE", default=DEFAULT_BUDGET, help=f"on-chip budget (default {DEFAULT_BUDGET})")
+    g.add_argument("--weights-offchip", action="store_true", help="weights live off chip: count on-chip buffers only")
+    g.add_argument("--prune", metavar="DENSITY|table1",
+                   help="Deep Compression pruning: kept fraction (0.33 or 33%%) or table1 (SqueezeNet paper densities)")
+    g.add_argument("--codebook", metavar="BITS", type=int, help="shared-weight codebook index width (Deep Compression)")
+    g.add_argument("--index-bits", metavar="BITS", type=int, default=4, help="sparse relative index width (default 4)")
+    g.add_argument("--clock-mhz", metavar="MHZ", type=float, help="clock for the throughput estimate (default: config, 200)")
+    g.add_argument("--fifo-depth", metavar="N", type=int, help="stream FIFO depth in pixels (default: config, 2)")
+    o = p.add_argument_group("output")
+    o.add_argument("--format", choices=budget_report.FORMATS, default="table", help="report format (default: table)")
+    o.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    o.add_argument("--plot", metavar="FILE.png", help="also write a stacked bar chart (PNG)")
+    o.add_argument("--list-devices", action="store_true", help="list the device catalog and exit")
+    o.add_argument("--list-models", action="store_true", help="list the zoo networks and exit")
+
+
+def _imagenet(name: str) -> bool:
+    """The zoo networks built for 3x224x224 ImageNet input (SqueezeNets and AlexNet)."""
+    return name.startswith("squeezenet1_") or name == "alexnet"
+
+
+def _resolve(args):
+    """(graph, config): like common.resolve, with this command's defaults and overrides."""
+    from .. import zoo
+    doc = dict(cfg.read(args.config)) if args.config else {}
+    name = args.model or doc.get("model") or DEFAULT_MODEL
+    kwargs = dict(doc.get("model_args") or {})
+    if args.input_shape:
+        kwargs["input_shape"] = common.parse_shape(args.input_shape)
+    elif "input_shape" not in kwargs and _imagenet(name):
+        kwargs["input_shape"] = DEFAULT_SHAPE
+    if "input_shape" in kwargs:
+        kwargs["input_shape"] = tuple(kwargs["input_shape"])
+    if args.num_classes:
+        kwargs["num_classes"] = args.num_classes
+    graph = zoo.build(name, **kwargs)
+    if args.precision:
+        # hls4ml's default: the accumulator takes the default precision too (a lossless accumulator
+        # of two 32-bit operands would not fit the simulator's 63-bit mantissas)
+        prec = dict(doc.get("precision") or {})
+        default = dict(prec.get("default") or {})
+        default.setdefault("accum", args.precision)
+        doc["precision"] = {**prec, "default": default}
+    hw = dict(doc.get("hardware") or {})
+    if args.clock_mhz is not None:
+        hw["clock_mhz"] = args.clock_mhz
+    if args.fifo_depth is not None:
+        hw["fifo_depth"] = args.fifo_depth
+    if hw:
+        doc["hardware"] = hw
+    return graph, cfg.load(doc, graph, precision=args.precision)
+
+
+def write_atomic(path: str, data: str | bytes) -> None:
+    """Write through a temporary file in the same folder, then rename over `path`."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _list_devices() -> str:
+    lines = [f"{'name':<18} {'blocks':>12} {'URAM':>5} {'DSP':>6}  {'part':<22} source"]
+    for d in devices.DEVICES:
+        lines.append(f"{d.name:<18} {d.bram18:>6} {d.block_kind:<5} {d.uram:>5} {d.dsp:>6}  "
+                     f"{d.part or '-':<22} {d.source}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args) -> int:
+    from .. import zoo
+    if args.list_devices:
+        sys.stdout.write(_list_devices())
+        return EXIT_FITS
+    if args.list_models:
+        sys.stdout.write("\n".join(zoo.names()) + "\n")
+        return EXIT_FITS
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ValueError(f"--plot {args.plot!r}: the chart is a PNG; give a file name ending in .png")
+    graph, config = _resolve(args)
+    report = memory.estimate(graph, config, arch=args.arch, device=args.device, budget=args.budget,
+                             weights="offchip" if args.weights_offchip else "onchip",
+                             prune=args.prune, codebook_bits=args.codebook, index_bits=args.index_bits)
+    text = budget_report.render(report, args.format)
+    if args.output:
+        write_atomic(args.output, text)
+        print(budget_report.verdict(report))
+    else:
+        sys.stdout.write(text)
+    if args.plot:
+        write_atomic(args.plot, budget_report.plot_png(report))
+    return EXIT_FITS if report.fits else EXIT_EXCEEDS
