@@ -4,7 +4,8 @@ These are ap_fixed's own result types (ap_fixed_base.h, `RType`):
 - a * b  ->  W = W1 + W2, I = I1 + I2, signed if either is;
 - a + b  ->  I = max(I1 + (S2 && !S1), I2 + (S1 && !S2)) + 1, F = max(F1, F2), signed if either is.
 Results carry the default modes (AP_TRN, AP_WRAP): the operators themselves never round.
-A C `int` operand behaves as ap_fixed<32,32>; ap_int op ap_int stays an ap_int.
+A C `int` operand behaves as ap_int<32> (ap_fixed<32,32> beside an ap_fixed); ap_int op ap_int
+stays an ap_int, ap_int op ap_fixed is an ap_fixed.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import math
 
 from .fixed import MAX_WIDTH, FixedType
 
-C_INT = FixedType(32, 32, True)
+C_INT = FixedType.int_type(32)     # a C `int` operand: ap_int<32> in the header's operators
 
 
 def _result(width: int, integer: int, signed: bool, is_int: bool) -> FixedType:
