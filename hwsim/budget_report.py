@@ -202,7 +202,7 @@ def plot_png(r: BudgetReport) -> bytes:
     ax.set_ylabel("cumulative on-chip MiB")
     ax.set_title(f"{r.model} ({r.arch}): {verdict(r)}", fontsize=9)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.28)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()

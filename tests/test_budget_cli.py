@@ -109,3 +109,16 @@ def test_help_documents_exit_codes(capsys):
         cli.main(["budget", "--help"])
     out = capsys.readouterr().out
     assert "0 the network fits" in out and "3 it does not" in out and "2 bad input" in out
+
+
+def test_config_file_sets_model_parallelism_and_device(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_text("model: squeezenet1_0\n"
+                    "parallel: {layers: {conv10: {reuse_factor: 256}}}\n"
+                    "hardware: {device: vu9p}\n")
+    code, out, _ = run(capsys, "--config", str(path), "--format", "json")
+    d = json.loads(out)
+    conv10 = next(l for l in d["layers"] if l["name"] == "conv10")
+    assert d["model"] == "squeezenet1_0" and d["input_shape"] == [3, 227, 227]
+    assert conv10["reuse_factor"] == 256 and conv10["multipliers"] == 2000    # 512000 / 256
+    assert d["device"]["name"] == "VU9P" and code == 0
