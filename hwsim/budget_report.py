@@ -44,6 +44,11 @@ def _header(r: BudgetReport) -> list[str]:
         checks = ", ".join(f"{c.resource} {c.used:,}/{c.available:,} {'ok' if c.ok else 'OVER'}" for c in r.checks)
         lines.append(f"device {d.name} ({d.board}; {d.source}): {checks}")
     t = r.totals
+    mapped = sum(m.bits for l in r.layers for m in l.memories) + sum(m.bits for m in r.extra_memories)
+    if t.allocated_bits:
+        lines.append(f"memories: {format_bits(mapped)} mapped into {format_bits(t.allocated_bits)} allocated "
+                     f"({100 * mapped / t.allocated_bits:.1f}% packing efficiency): {t.bram18:,} {r.block_kind}, "
+                     f"{t.uram:,} URAM, {format_bits(t.lutram_bits)} LUTRAM, {format_bits(t.reg_bits)} registers")
     lines.append(f"estimate at {r.clock_mhz:g} MHz: {t.cycles:,} cycles/image "
                  f"({'bottleneck ' + r.bottleneck if r.arch == 'stream' else 'sum of layers'}) "
                  f"-> {r.fps:,.1f} frames/s; {t.multipliers:,} multipliers, {t.dsp:,} DSP (estimates)")

@@ -17,6 +17,7 @@ def test_default_table_lists_every_layer_and_ends_with_a_verdict(capsys):
     assert code == 0
     assert "squeezenet1_1 3x227x227" in out
     assert "budget 10 MiB = 83,886,080 bits" in out
+    assert "% packing efficiency" in out and "frames/s" in out
     for name in ("conv1", "pool1", "fire2.squeeze1x1", "fire9.concat", "dropout", "conv10", "pool10"):
         assert f"\n{name} " in out
     last = out.strip().splitlines()[-1]

@@ -113,6 +113,9 @@ def test_layer_architecture_liveness_of_a_fire_module():
     assert r.totals.activation_bits == (16 + 128) * hw * 16
     pool = r.extra_memories[0]
     assert pool.bits >= r.totals.activation_bits and pool.width == 72
+    # on a URAM device the pool, (16 + 128) x 3025 x 16 / 72 = 96,800 words deep, goes to URAM
+    on_vu9p = memory.estimate(g, arch="layer", device="vu9p").extra_memories[0]
+    assert (on_vu9p.style, on_vu9p.depth, on_vu9p.uram) == ("uram", 96_800, math.ceil(96_800 / 4096))
 
 
 def test_layer_architecture_chain_is_ping_pong():
