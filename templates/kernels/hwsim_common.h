@@ -16,6 +16,10 @@
 #include "ap_int.h"
 #include "hls_stream.h"
 
+// Loop labels name the loops in HLS reports; g++ -Wall would call them unused.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-label"
+
 // HLS pragmas are written HWSIM_PRAGMA(HLS ...): they reach the HLS compiler (which defines
 // __SYNTHESIS__) and vanish for g++, whose -Wall would otherwise reject them as unknown pragmas.
 #ifndef HWSIM_PRAGMA
@@ -47,24 +51,50 @@ template <class res_T, class result_T, bool relu, class accum_T> inline res_T ca
     return (res_T)r;
 }
 
-// Slot of input row `row` in a circular buffer of K rows, given that row `cur` sits in slot
-// `cur_slot`; requires cur - K < row <= cur. Avoids a modulo by a non power of two.
-template <unsigned K> inline unsigned ring_slot(unsigned cur_slot, unsigned cur, unsigned row) {
-    HWSIM_PRAGMA(HLS INLINE)
-    unsigned s = cur_slot + K - (cur - row);
-    return s >= K ? s - K : s;
+// Sliding windows (conv2d and the pools) walk the zero-padded image in row-major order, one padded
+// position (y, x) at a time: positions inside the image read C values from the stream, padding
+// positions contribute zeros without reading. The walk covers every input position and every window
+// (a ceil-mode pool's last window may end past the padding): `window_extent` rows and columns.
+constexpr unsigned window_extent(unsigned n, unsigned pad, unsigned out, unsigned k, unsigned s) {
+    return pad + n > (out - 1) * s + k ? pad + n : (out - 1) * s + k;
 }
 
-// Last input row (clipped to [0, n - 1]) that output row `o` of a window k / stride s / pad p reads.
-inline unsigned last_needed_row(unsigned o, unsigned k, unsigned s, unsigned p, unsigned n) {
+// Line-buffer rows of a KH-tall window: KH - 1 (one unused row when KH == 1).
+constexpr unsigned line_rows(unsigned kh) { return kh > 1 ? kh - 1 : 1; }
+
+// Shift value v of channel c at padded column x into the window (hls4ml's line-buffer scheme):
+//   line[k][x * C + c], k = 0 .. KH-2, holds padded rows y-KH+1 .. y-1 of column x (oldest first);
+//   win[(kh * KW + kw) * C + c] holds the KH x KW x C window whose bottom-right corner is (y, x).
+// The column (line rows + v) moves up one row in the line buffer and enters the window on the right.
+template <class T, unsigned KH, unsigned KW, unsigned WE, unsigned C>
+inline void window_push(T line[line_rows(KH)][WE * C], T win[KH * KW * C], unsigned x, unsigned c, const T &v) {
     HWSIM_PRAGMA(HLS INLINE)
-    int last = (int)(o * s + k) - (int)p - 1;
-    if (last < 0) {
-        return 0;
+    T col[KH];
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = col complete)
+    col[KH - 1] = v;
+ReadColumn:
+    for (unsigned k = 0; k + 1 < KH; k++) {
+        HWSIM_PRAGMA(HLS UNROLL)
+        col[k] = line[k][x * C + c];
     }
-    return last >= (int)n ? n - 1 : (unsigned)last;
+ShiftColumn:
+    for (unsigned k = 0; k + 1 < KH; k++) {
+        HWSIM_PRAGMA(HLS UNROLL)
+        line[k][x * C + c] = col[k + 1];
+    }
+ShiftWindow:
+    for (unsigned kh = 0; kh < KH; kh++) {
+        HWSIM_PRAGMA(HLS UNROLL)
+        for (unsigned kw = 0; kw + 1 < KW; kw++) {
+            HWSIM_PRAGMA(HLS UNROLL)
+            win[(kh * KW + kw) * C + c] = win[(kh * KW + kw + 1) * C + c];
+        }
+        win[(kh * KW + KW - 1) * C + c] = col[kh];
+    }
 }
 
 } // namespace hwsim
+
+#pragma GCC diagnostic pop
 
 #endif

@@ -20,10 +20,13 @@
 // c, kh, kw matters only when accum_t saturates. Then result_t r = (result_t)acc and the output is
 // relu ? (r > 0 ? (res_T)r : (res_T)0) : (res_T)r.
 //
-// Buffering of conv2d (KxK): a ring of K input rows of W * C words (`lines`, K * W * C words in all,
-// one row more than hls4ml's (K-1)-row line buffer plus window). Input row ih is read whole into
-// its slot; then every output row whose last needed input row (clipped to H - 1) is ih is computed
-// from the ring. conv1x1 keeps only the C words of the current pixel.
+// Buffering of conv2d (KxK), as hls4ml's nnet_conv_stream.h: (KH - 1) line buffers of WE * C words
+// plus a KH x KW x C window (hwsim_common.h: window_push). The kernel walks the zero-padded image
+// position by position, padding generated rather than read, over WE = max(pad + W, (out_width - 1)
+// * S + KW) <= W + 2 * pad columns, and emits output (oh, ow) as soon as padded position
+// (oh * S + KH - 1, ow * S + KW - 1) has arrived: with stride 1 it lags its input by
+// (KH - 1 - pad) rows + (KW - 1 - pad) pixels.
+// conv1x1 keeps only the C words of the current pixel and emits with no lag.
 #ifndef HWSIM_CONV_H_
 #define HWSIM_CONV_H_
 
@@ -37,8 +40,6 @@ namespace hwsim {
 
 template <typename CONFIG_T> inline void check_conv_config() {
     static_assert(CONFIG_T::stride_height >= 1 && CONFIG_T::stride_width >= 1, "stride must be >= 1");
-    static_assert(CONFIG_T::pad_height < CONFIG_T::filt_height && CONFIG_T::pad_width < CONFIG_T::filt_width,
-                  "padding must be smaller than the kernel");
     static_assert(CONFIG_T::in_height + 2 * CONFIG_T::pad_height >= CONFIG_T::filt_height &&
                       CONFIG_T::in_width + 2 * CONFIG_T::pad_width >= CONFIG_T::filt_width,
                   "kernel larger than the padded input");
@@ -96,80 +97,76 @@ RowLoop:
     }
 }
 
-// One output row `oh` of conv2d, read from the ring of K input rows (row `cur` in slot `cur_slot`).
-template <class data_T, class res_T, typename CONFIG_T>
-void conv2d_row(const data_T lines[CONFIG_T::filt_height][CONFIG_T::in_width * CONFIG_T::n_chan],
-                unsigned cur_slot, unsigned cur, unsigned oh, hls::stream<res_T> &res,
-                const typename CONFIG_T::weight_raw_t
-                    weights[CONFIG_T::n_filt * CONFIG_T::n_chan * CONFIG_T::filt_height * CONFIG_T::filt_width],
-                const typename CONFIG_T::bias_raw_t biases[CONFIG_T::n_filt]) {
-    typedef typename CONFIG_T::accum_t accum_t;
-    const int top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_height;
-OutColLoop:
-    for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-        const int left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_width;
-    FiltLoop:
-        for (unsigned o = 0; o < CONFIG_T::n_filt; o++) {
-            accum_t acc = (accum_t)raw_to<typename CONFIG_T::bias_t>(biases[o]);
-        ChanLoop:
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-            KhLoop:
-                for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
-                KwLoop:
-                    for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
-                        HWSIM_PRAGMA(HLS PIPELINE II = 1)
-                        const int ih = top + (int)kh;
-                        const int iw = left + (int)kw;
-                        data_T x = 0;
-                        if (ih >= 0 && ih < (int)CONFIG_T::in_height && iw >= 0 && iw < (int)CONFIG_T::in_width) {
-                            x = lines[ring_slot<CONFIG_T::filt_height>(cur_slot, cur, (unsigned)ih)]
-                                     [(unsigned)iw * CONFIG_T::n_chan + c];
-                        }
-                        const unsigned wi =
-                            ((o * CONFIG_T::n_chan + c) * CONFIG_T::filt_height + kh) * CONFIG_T::filt_width + kw;
-                        typename CONFIG_T::weight_t w = raw_to<typename CONFIG_T::weight_t>(weights[wi]);
-                        acc = acc + (accum_t)(x * w);
-                    }
-                }
-            }
-            res.write(cast_result<res_T, typename CONFIG_T::result_t, CONFIG_T::relu>(acc));
-        }
-    }
-}
-
-// KxK convolution with stride and zero padding (also valid for K = 1 with padding).
+// KxK convolution with stride and zero padding (also valid for a 1x1 kernel with padding).
 template <class data_T, class res_T, typename CONFIG_T>
 void conv2d(hls::stream<data_T> &data, hls::stream<res_T> &res,
             const typename CONFIG_T::weight_raw_t
                 weights[CONFIG_T::n_filt * CONFIG_T::n_chan * CONFIG_T::filt_height * CONFIG_T::filt_width],
             const typename CONFIG_T::bias_raw_t biases[CONFIG_T::n_filt]) {
     check_conv_config<CONFIG_T>();
-    // Output rows that can become ready after one input row: at most one per row inside the image,
-    // at most pad / stride + 1 after the last row.
-    static const unsigned max_emit = (CONFIG_T::filt_height + CONFIG_T::pad_height) / CONFIG_T::stride_height + 1;
+    typedef typename CONFIG_T::accum_t accum_t;
+    static const unsigned KH = CONFIG_T::filt_height, KW = CONFIG_T::filt_width, C = CONFIG_T::n_chan;
+    static const unsigned PH = CONFIG_T::pad_height, PW = CONFIG_T::pad_width;
+    static const unsigned HE = window_extent(CONFIG_T::in_height, PH, CONFIG_T::out_height, KH, CONFIG_T::stride_height);
+    static const unsigned WE = window_extent(CONFIG_T::in_width, PW, CONFIG_T::out_width, KW, CONFIG_T::stride_width);
 
-    data_T lines[CONFIG_T::filt_height][CONFIG_T::in_width * CONFIG_T::n_chan];
-    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = lines complete dim = 1)
+    data_T line[line_rows(KH)][WE * C];
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = line complete dim = 1)
+    data_T win[KH * KW * C];
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = win complete)
 
-    unsigned slot = 0;
-    unsigned next_oh = 0;
-RowLoop:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-    ReadRow:
-        for (unsigned i = 0; i < CONFIG_T::in_width * CONFIG_T::n_chan; i++) {
-            HWSIM_PRAGMA(HLS PIPELINE II = 1)
-            lines[slot][i] = data.read();
-        }
-    EmitRows:
-        for (unsigned e = 0; e < max_emit; e++) {
-            if (next_oh < CONFIG_T::out_height &&
-                last_needed_row(next_oh, CONFIG_T::filt_height, CONFIG_T::stride_height, CONFIG_T::pad_height,
-                                CONFIG_T::in_height) <= ih) {
-                conv2d_row<data_T, res_T, CONFIG_T>(lines, slot, ih, next_oh, res, weights, biases);
-                next_oh++;
+    unsigned sy = 0; // (y - KH + 1) mod stride, once y >= KH - 1
+    unsigned oh = 0;
+PadRowLoop:
+    for (unsigned y = 0; y < HE; y++) {
+        unsigned sx = 0;
+        unsigned ow = 0;
+    PadColLoop:
+        for (unsigned x = 0; x < WE; x++) {
+            const bool inside = y >= PH && y < PH + CONFIG_T::in_height && x >= PW && x < PW + CONFIG_T::in_width;
+        PushChan:
+            for (unsigned c = 0; c < C; c++) {
+                HWSIM_PRAGMA(HLS PIPELINE II = 1)
+                data_T v = 0;
+                if (inside) {
+                    v = data.read();
+                }
+                window_push<data_T, KH, KW, WE, C>(line, win, x, c, v);
+            }
+            if (y + 1 >= KH && x + 1 >= KW && sy == 0 && sx == 0 && oh < CONFIG_T::out_height &&
+                ow < CONFIG_T::out_width) {
+            FiltLoop:
+                for (unsigned o = 0; o < CONFIG_T::n_filt; o++) {
+                    accum_t acc = (accum_t)raw_to<typename CONFIG_T::bias_t>(biases[o]);
+                ChanLoop:
+                    for (unsigned c = 0; c < C; c++) {
+                    KhLoop:
+                        for (unsigned kh = 0; kh < KH; kh++) {
+                        KwLoop:
+                            for (unsigned kw = 0; kw < KW; kw++) {
+                                HWSIM_PRAGMA(HLS PIPELINE II = 1)
+                                const unsigned wi = ((o * C + c) * KH + kh) * KW + kw;
+                                typename CONFIG_T::weight_t w = raw_to<typename CONFIG_T::weight_t>(weights[wi]);
+                                acc = acc + (accum_t)(win[(kh * KW + kw) * C + c] * w);
+                            }
+                        }
+                    }
+                    res.write(cast_result<res_T, typename CONFIG_T::result_t, CONFIG_T::relu>(acc));
+                }
+            }
+            if (x + 1 >= KW) {
+                if (sx == 0) {
+                    ow++;
+                }
+                sx = (sx + 1 == CONFIG_T::stride_width) ? 0 : sx + 1;
             }
         }
-        slot = (slot + 1 == CONFIG_T::filt_height) ? 0 : slot + 1;
+        if (y + 1 >= KH) {
+            if (sy == 0) {
+                oh++;
+            }
+            sy = (sy + 1 == CONFIG_T::stride_height) ? 0 : sy + 1;
+        }
     }
 }
 

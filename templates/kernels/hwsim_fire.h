@@ -13,12 +13,13 @@
 // The ReLUs are the convs' fused ReLU (their configs' `relu` flags). Weights and biases: raw arrays
 // as for conv1x1 / conv2d, in the order squeeze, expand1x1, expand3x3.
 //
-// Why the deep FIFO: concat needs the expand1x1 and expand3x3 values of the same pixel, but
-// conv2d emits output row oh only after reading input row oh * S - P + K - 1 (clipped), while the
-// 1x1 branch runs ahead. In hardware the expand1x1 output FIFO must hold (K - P) output rows
-// (two rows for 3x3 / pad 1) or the DATAFLOW region stalls forever: fire_expand1x1_depth() gives
-// (K - P) * W * E1 + E1 values. In C simulation hls::stream is unbounded and the processes run one
-// after the other, so the depth only matters for synthesis and co-simulation.
+// Why the deep FIFO: concat needs the expand1x1 and expand3x3 values of the same pixel, but conv2d
+// emits output pixel p only once input pixel p + (K - 1 - P) * W + (K - 1 - P) has arrived (W + 1
+// pixels later for 3x3 / pad 1), while the 1x1 branch keeps pace with the split. In hardware the
+// expand1x1 output FIFO must hold that lag plus one pixel or the DATAFLOW region stalls forever:
+// fire_expand1x1_depth() = ((K - 1 - P) * (W + 1) + 1) * E1 values (= (W + 2) * E1 for 3x3 / pad 1).
+// In C simulation hls::stream is unbounded and the processes run one after the other, so the depth
+// only matters for synthesis and co-simulation.
 #ifndef HWSIM_FIRE_H_
 #define HWSIM_FIRE_H_
 
@@ -32,9 +33,9 @@
 
 namespace hwsim {
 
-// Recommended expand1x1 FIFO depth for an expand KxK (pad P) on a map W wide with E1 1x1 filters.
+// Recommended expand1x1 FIFO depth for an expand KxK (pad P < K) on a map W wide with E1 1x1 filters.
 constexpr unsigned fire_expand1x1_depth(unsigned width, unsigned e1_filt, unsigned k, unsigned pad) {
-    return (k - pad) * width * e1_filt + e1_filt;
+    return ((k - 1 - pad) * (width + 1) + 1) * e1_filt;
 }
 
 template <class data_T, class res_T, typename CONFIG_T>

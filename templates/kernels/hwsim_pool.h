@@ -18,8 +18,9 @@
 // quotient keeps accum_t's fractional bits and is the integer division of acc's raw mantissa by N,
 // truncated TOWARD ZERO (C semantics), whatever accum_t's quantization mode; it always fits accum_t.
 //
-// Buffering: a ring of pool_height input rows of W * C words (as in hwsim_conv.h); input row ih is
-// read whole, then every output row whose last needed input row (clipped to H - 1) is ih is emitted.
+// Buffering: as conv2d (hwsim_conv.h), (KH - 1) line buffers of WE * C words plus a KH x KW x C
+// window; WE = max(pad + W, (out_width - 1) * S + KW): at most W + 2 * pad in floor mode, up to
+// S - 1 more in ceil mode when the last window ends past the padding.
 #ifndef HWSIM_POOL_H_
 #define HWSIM_POOL_H_
 
@@ -54,117 +55,123 @@ template <typename CONFIG_T> inline void check_pool_config() {
                   "out_width does not match PyTorch's pooling output size");
 }
 
-// Max over the in-range window positions of output row `oh`.
-struct max_pool_row {
+// Max over the in-range positions of the window whose top-left padded position is (top, left).
+struct max_pool_window {
     template <class data_T, class res_T, typename CONFIG_T>
-    static void run(const data_T lines[CONFIG_T::pool_height][CONFIG_T::in_width * CONFIG_T::n_chan],
-                    unsigned cur_slot, unsigned cur, unsigned oh, hls::stream<res_T> &res) {
-        const int top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_height;
-    OutColLoop:
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-            const int left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_width;
-        ChanLoop:
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-                data_T m = 0;
-                bool first = true;
-            KhLoop:
-                for (unsigned kh = 0; kh < CONFIG_T::pool_height; kh++) {
-                KwLoop:
-                    for (unsigned kw = 0; kw < CONFIG_T::pool_width; kw++) {
-                        HWSIM_PRAGMA(HLS PIPELINE II = 1)
-                        const int ih = top + (int)kh;
-                        const int iw = left + (int)kw;
-                        if (ih >= 0 && ih < (int)CONFIG_T::in_height && iw >= 0 && iw < (int)CONFIG_T::in_width) {
-                            data_T x = lines[ring_slot<CONFIG_T::pool_height>(cur_slot, cur, (unsigned)ih)]
-                                            [(unsigned)iw * CONFIG_T::n_chan + c];
-                            if (first || x > m) {
-                                m = x;
-                            }
-                            first = false;
-                        }
+    static res_T run(const data_T win[], unsigned top, unsigned left, unsigned c) {
+        static const unsigned KH = CONFIG_T::pool_height, KW = CONFIG_T::pool_width;
+        data_T m = 0;
+        bool first = true;
+    KhLoop:
+        for (unsigned kh = 0; kh < KH; kh++) {
+        KwLoop:
+            for (unsigned kw = 0; kw < KW; kw++) {
+                HWSIM_PRAGMA(HLS UNROLL)
+                const unsigned y = top + kh, x = left + kw;
+                if (y >= CONFIG_T::pad_height && y < CONFIG_T::pad_height + CONFIG_T::in_height &&
+                    x >= CONFIG_T::pad_width && x < CONFIG_T::pad_width + CONFIG_T::in_width) {
+                    const data_T v = win[(kh * KW + kw) * CONFIG_T::n_chan + c];
+                    if (first || v > m) {
+                        m = v;
                     }
+                    first = false;
                 }
-                res.write((res_T)m);
             }
         }
+        return (res_T)m;
     }
 };
 
-// Window sum in accum_t divided by the window area (count_include_pad) for output row `oh`.
-struct avg_pool_row {
+// Window sum in accum_t (padding adds nothing) divided by the window area (count_include_pad).
+struct avg_pool_window {
     template <class data_T, class res_T, typename CONFIG_T>
-    static void run(const data_T lines[CONFIG_T::pool_height][CONFIG_T::in_width * CONFIG_T::n_chan],
-                    unsigned cur_slot, unsigned cur, unsigned oh, hls::stream<res_T> &res) {
+    static res_T run(const data_T win[], unsigned top, unsigned left, unsigned c) {
         typedef typename CONFIG_T::accum_t accum_t;
-        static const int area = (int)(CONFIG_T::pool_height * CONFIG_T::pool_width);
-        const int top = (int)(oh * CONFIG_T::stride_height) - (int)CONFIG_T::pad_height;
-    OutColLoop:
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-            const int left = (int)(ow * CONFIG_T::stride_width) - (int)CONFIG_T::pad_width;
-        ChanLoop:
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-                accum_t acc = 0;
-            KhLoop:
-                for (unsigned kh = 0; kh < CONFIG_T::pool_height; kh++) {
-                KwLoop:
-                    for (unsigned kw = 0; kw < CONFIG_T::pool_width; kw++) {
-                        HWSIM_PRAGMA(HLS PIPELINE II = 1)
-                        const int ih = top + (int)kh;
-                        const int iw = left + (int)kw;
-                        if (ih >= 0 && ih < (int)CONFIG_T::in_height && iw >= 0 && iw < (int)CONFIG_T::in_width) {
-                            acc = acc + (accum_t)lines[ring_slot<CONFIG_T::pool_height>(cur_slot, cur, (unsigned)ih)]
-                                                      [(unsigned)iw * CONFIG_T::n_chan + c];
-                        }
-                    }
+        static const unsigned KH = CONFIG_T::pool_height, KW = CONFIG_T::pool_width;
+        static const int area = (int)(KH * KW);
+        accum_t acc = 0;
+    KhLoop:
+        for (unsigned kh = 0; kh < KH; kh++) {
+        KwLoop:
+            for (unsigned kw = 0; kw < KW; kw++) {
+                HWSIM_PRAGMA(HLS UNROLL)
+                const unsigned y = top + kh, x = left + kw;
+                if (y >= CONFIG_T::pad_height && y < CONFIG_T::pad_height + CONFIG_T::in_height &&
+                    x >= CONFIG_T::pad_width && x < CONFIG_T::pad_width + CONFIG_T::in_width) {
+                    acc = acc + (accum_t)win[(kh * KW + kw) * CONFIG_T::n_chan + c];
                 }
-                acc /= area;
-                res.write((res_T)acc);
             }
         }
+        acc /= area;
+        return (res_T)acc;
     }
 };
 
-// Shared row-ring driver: reads the whole image row by row, emits each output row once ready.
-template <class data_T, class res_T, typename CONFIG_T, class ROW_T>
-void pool2d_rows(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+// Shared sliding-window driver (same walk as conv2d in hwsim_conv.h).
+template <class data_T, class res_T, typename CONFIG_T, class OP_T>
+void pool2d_window(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     check_pool_config<CONFIG_T>();
-    // Output rows that can become ready after one input row (all remaining ones after the last row).
-    static const unsigned max_emit = (CONFIG_T::pool_height + CONFIG_T::pad_height) / CONFIG_T::stride_height + 1;
+    static const unsigned KH = CONFIG_T::pool_height, KW = CONFIG_T::pool_width, C = CONFIG_T::n_chan;
+    static const unsigned PH = CONFIG_T::pad_height, PW = CONFIG_T::pad_width;
+    static const unsigned HE = window_extent(CONFIG_T::in_height, PH, CONFIG_T::out_height, KH, CONFIG_T::stride_height);
+    static const unsigned WE = window_extent(CONFIG_T::in_width, PW, CONFIG_T::out_width, KW, CONFIG_T::stride_width);
 
-    data_T lines[CONFIG_T::pool_height][CONFIG_T::in_width * CONFIG_T::n_chan];
-    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = lines complete dim = 1)
+    data_T line[line_rows(KH)][WE * C];
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = line complete dim = 1)
+    data_T win[KH * KW * C];
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = win complete)
 
-    unsigned slot = 0;
-    unsigned next_oh = 0;
-RowLoop:
-    for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-    ReadRow:
-        for (unsigned i = 0; i < CONFIG_T::in_width * CONFIG_T::n_chan; i++) {
-            HWSIM_PRAGMA(HLS PIPELINE II = 1)
-            lines[slot][i] = data.read();
-        }
-    EmitRows:
-        for (unsigned e = 0; e < max_emit; e++) {
-            if (next_oh < CONFIG_T::out_height &&
-                last_needed_row(next_oh, CONFIG_T::pool_height, CONFIG_T::stride_height, CONFIG_T::pad_height,
-                                CONFIG_T::in_height) <= ih) {
-                ROW_T::template run<data_T, res_T, CONFIG_T>(lines, slot, ih, next_oh, res);
-                next_oh++;
+    unsigned sy = 0; // (y - KH + 1) mod stride, once y >= KH - 1
+    unsigned oh = 0;
+PadRowLoop:
+    for (unsigned y = 0; y < HE; y++) {
+        unsigned sx = 0;
+        unsigned ow = 0;
+    PadColLoop:
+        for (unsigned x = 0; x < WE; x++) {
+            const bool inside = y >= PH && y < PH + CONFIG_T::in_height && x >= PW && x < PW + CONFIG_T::in_width;
+        PushChan:
+            for (unsigned c = 0; c < C; c++) {
+                HWSIM_PRAGMA(HLS PIPELINE II = 1)
+                data_T v = 0;
+                if (inside) {
+                    v = data.read();
+                }
+                window_push<data_T, KH, KW, WE, C>(line, win, x, c, v);
+            }
+            if (y + 1 >= KH && x + 1 >= KW && sy == 0 && sx == 0 && oh < CONFIG_T::out_height &&
+                ow < CONFIG_T::out_width) {
+            ChanLoop:
+                for (unsigned c = 0; c < C; c++) {
+                    HWSIM_PRAGMA(HLS PIPELINE II = 1)
+                    res.write(OP_T::template run<data_T, res_T, CONFIG_T>(win, y + 1 - KH, x + 1 - KW, c));
+                }
+            }
+            if (x + 1 >= KW) {
+                if (sx == 0) {
+                    ow++;
+                }
+                sx = (sx + 1 == CONFIG_T::stride_width) ? 0 : sx + 1;
             }
         }
-        slot = (slot + 1 == CONFIG_T::pool_height) ? 0 : slot + 1;
+        if (y + 1 >= KH) {
+            if (sy == 0) {
+                oh++;
+            }
+            sy = (sy + 1 == CONFIG_T::stride_height) ? 0 : sy + 1;
+        }
     }
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
 void max_pool2d(hls::stream<data_T> &data, hls::stream<res_T> &res) {
-    pool2d_rows<data_T, res_T, CONFIG_T, max_pool_row>(data, res);
+    pool2d_window<data_T, res_T, CONFIG_T, max_pool_window>(data, res);
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
 void avg_pool2d(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     static_assert(!CONFIG_T::ceil_mode, "ceil-mode average pooling is not supported");
-    pool2d_rows<data_T, res_T, CONFIG_T, avg_pool_row>(data, res);
+    pool2d_window<data_T, res_T, CONFIG_T, avg_pool_window>(data, res);
 }
 
 } // namespace hwsim

@@ -161,6 +161,10 @@ int main() {
             t, "conv3x1_p1x0", seed);
         run_conv<d8, d16, Cfg<6, 5, 3, 2, 1, 3, 2, 0, 1, true, w8, b12, acc_wrap, r16, int8_t, int16_t>, 0>(
             t, "conv1x3_s2_p0x1_wrap", seed);
+        run_conv<d8, d16, Cfg<3, 4, 2, 3, 1, 1, 1, 1, 1, true, w8, b12, acc32, r16, int8_t, int16_t>, 0>(
+            t, "conv1x1_pad1_border_is_bias", seed);
+        run_conv<d8, d16, Cfg<5, 4, 2, 2, 2, 2, 2, 2, 2, false, w8, b12, acc32, r16, int8_t, int16_t>, 0>(
+            t, "conv2x2_s2_pad2_eq_kernel", seed);
         run_conv<d16, d16, Cfg<4, 5, 3, 2, 3, 3, 1, 2, 2, false, w16, b12, acc32, r16, int16_t, int16_t>, 0>(
             t, "conv3x3_p2_16bit", seed);
         run_conv<d8, d16, Cfg<5, 5, 3, 4, 1, 1, 1, 0, 0, true, uw6, b12, acc32, r16, uint8_t, int16_t>, 0>(
