@@ -216,8 +216,8 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         bias = _type(spec["bias"], f"{where}: bias") if has_bias else None
         n_terms = math.prod(graph.weight_shapes(layer)["weight"][1:])
         lossless = spec["accum"] == "lossless"
-        accum = (lossless_accum_type(in_types[0], weight, n_terms, bias) if lossless
-                 else _type(spec["accum"], f"{where}: accum"))
+        accum = (_lossless(lambda: lossless_accum_type(in_types[0], weight, n_terms, bias), where)
+                 if lossless else _type(spec["accum"], f"{where}: accum"))
         rf = _reuse_factor(pspec["reuse_factor"], n_terms, where)
         style = pspec["ram_style"]
         if style not in RAM_STYLES:
@@ -227,9 +227,18 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         c, h, w = graph.in_shapes(layer)[0]
         n = h * w if kind == "gap" else layer.kernel[0] * layer.kernel[1]
         lossless = spec["accum"] == "lossless"
-        accum = sum_accum_type(in_types[0], n) if lossless else _type(spec["accum"], f"{where}: accum")
+        accum = (_lossless(lambda: sum_accum_type(in_types[0], n), where) if lossless
+                 else _type(spec["accum"], f"{where}: accum"))
         return LayerConfig(layer.name, kind, in_types, result, accum=accum, accum_lossless=lossless)
     return LayerConfig(layer.name, kind, in_types, result)
+
+
+def _lossless(make, where: str) -> FixedType:
+    try:
+        return make()
+    except ValueError as e:
+        raise ConfigError(f"{where}: a lossless accumulator does not fit ({e}); "
+                          "give an explicit accum type, e.g. accum: ap_fixed<48,24>") from None
 
 
 def _reuse_factor(value, n_terms: int, where: str) -> int:

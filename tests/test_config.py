@@ -83,3 +83,8 @@ def test_issue_example_yaml_with_bare_types(fire, tmp_path):
     assert str(c["fire.squeeze1x1"].result) == "ap_fixed<12,5,AP_RND,AP_SAT>"
     assert str(c["fire.expand1x1"].result) == "ap_fixed<10,4>"
     assert str(c["fire.expand3x3"].weight) == "ap_fixed<8,1>"
+
+
+def test_lossless_accum_too_wide_names_layer_and_fix(fire):
+    with pytest.raises(cfg.ConfigError, match=r"layer fire.squeeze1x1: a lossless accumulator does not fit.*explicit accum"):
+        cfg.load(None, fire, precision="ap_fixed<32,16>")
