@@ -86,5 +86,5 @@ def test_issue_example_yaml_with_bare_types(fire, tmp_path):
 
 
 def test_lossless_accum_too_wide_names_layer_and_fix(fire):
-    with pytest.raises(cfg.ConfigError, match=r"layer fire.squeeze1x1: a lossless accumulator does not fit.*explicit accum"):
+    with pytest.raises(cfg.ConfigError, match=r"layer fire.expand1x1: a lossless accumulator does not fit.*explicit accum"):
         cfg.load(None, fire, precision="ap_fixed<32,16>")
