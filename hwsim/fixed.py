@@ -247,11 +247,17 @@ def _round_float(y: np.ndarray, quant: str) -> np.ndarray:
     return fl + inc
 
 
+def _sat_low(t: FixedType) -> int:
+    """Lowest raw value AP_SAT / AP_SAT_SYM produce: AP_SAT_SYM sets bit 0 of the minimum, which
+    gives -max for signed W > 1 but leaves a 1-bit signed type at -1."""
+    return t.raw_min + 1 if (t.overflow == "AP_SAT_SYM" and t.signed and t.width > 1) else t.raw_min
+
+
 def _saturate(t: FixedType, r, lo_out, hi_out):
     """Apply a SAT-family overflow mode to rounded values r (int64 or float) given out-of-range masks."""
     if t.overflow == "AP_SAT_ZERO":
         return np.where(lo_out | hi_out, 0, r)
-    lo = t.raw_min + 1 if (t.overflow == "AP_SAT_SYM" and t.signed) else t.raw_min
+    lo = _sat_low(t)
     return np.clip(r, lo, t.raw_max)
 
 
@@ -290,7 +296,7 @@ def _nan_value(t: FixedType, x: np.ndarray) -> np.ndarray:
     neg = np.signbit(x)
     if t.overflow == "AP_SAT_ZERO":
         return np.zeros(x.shape)
-    lo = t.raw_min + 1 if (t.overflow == "AP_SAT_SYM" and t.signed) else t.raw_min
+    lo = _sat_low(t)
     return np.where(neg, float(lo), float(t.raw_max))
 
 

@@ -21,7 +21,7 @@ from hwsim.precision import C_INT, add_type, mul_type
 from oracle import cases
 
 pytestmark = pytest.mark.csim
-PARTS = 4
+PARTS = 2
 
 
 class Harness:

@@ -40,6 +40,9 @@ def quantize_types() -> list[FixedType]:
                 if n <= w:
                     break
             out.append(FixedType(w, i, signed, q, o, n))
+    for k, (signed, i, (o, n)) in enumerate(product((True, False), (1, 0, -3, 4), OVERFLOWS)):
+        if n <= 1 and (signed or o != "AP_WRAP_SM"):    # 1-bit types, every mode
+            out.append(FixedType(1, i, signed, QUANTS[k % len(QUANTS)], o, n))
     for w in (1, 2, 7, 8, 16, 31, 32, 48, 63):
         out += [FixedType.int_type(w, True), FixedType.int_type(w, False)]
     return out
@@ -55,7 +58,7 @@ def cast_pairs() -> list[tuple[FixedType, FixedType]]:
     out, k = [], 0
     for src in srcs:
         for signed, q, (o, n) in product((True, False), QUANTS, OVERFLOWS):
-            if (o == "AP_WRAP_SM" and not signed) or (k % 3 and o not in ("AP_SAT", "AP_WRAP")):
+            if (o == "AP_WRAP_SM" and not signed) or (k % 4 and (o, n) not in (("AP_SAT", 0), ("AP_WRAP", 0))):
                 k += 1
                 continue
             w, i = shapes[k % len(shapes)]
