@@ -1,0 +1,105 @@
+"""The project document (`hwsim_project.json`) and reading a generated project back.
+
+`hwsim_project.json` holds what C simulation needs to recompute expected outputs: the zoo model
+name and builder kwargs, a config document that reproduces the resolved config exactly (every
+layer's types spelled out), the user's original document for reference, and the backend. The
+weights travel beside it in `weights.npz` (hwsim.weights.save_npz).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import config as cfg
+from ..graph import Graph
+
+PROJECT_FILE = "hwsim_project.json"
+WEIGHTS_FILE = "weights.npz"
+FORMAT = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Project:
+    path: Path
+    model: str
+    model_args: Mapping[str, Any]
+    backend: str
+    tool: str
+    graph: Graph          # with the project's weights
+    config: cfg.Config
+
+
+def config_document(config: cfg.Config) -> dict:
+    """A config document that resolves to exactly `config` (explicit types for every layer)."""
+    prec, par = {}, {}
+    for name, lc in config.layers.items():
+        if lc.kind == "input":
+            continue
+        d = {"result": str(lc.result)}
+        if lc.weight is not None:
+            d["weight"] = str(lc.weight)
+        if lc.bias is not None:
+            d["bias"] = str(lc.bias)
+        if lc.accum is not None:
+            d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
+        prec[name] = d
+        if lc.kind in ("conv", "dense"):
+            par[name] = {"reuse_factor": lc.reuse_factor, "ram_style": lc.ram_style}
+    doc = {"precision": {"input": str(config.input), "layers": prec}, "hardware": dict(config.hardware)}
+    if par:
+        doc["parallel"] = {"layers": par}
+    return doc
+
+
+def document(graph: Graph, config: cfg.Config, model_args: Mapping[str, Any], backend: str,
+             tool: str) -> str:
+    """The text of hwsim_project.json; checks that the config document reproduces `config`."""
+    doc = config_document(config)
+    if cfg.load(doc, graph).to_dict() != config.to_dict():
+        raise ValueError("internal: the project's config document does not reproduce the resolved config")
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(dict(model_args).items())}
+    source = {k: v for k, v in dict(config.source or {}).items() if k != "weights"}
+    body = {"format": FORMAT, "model": graph.name, "model_args": args, "backend": backend, "tool": tool,
+            "config": doc, "config_source": _plain(source)}
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def _plain(v):
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def read(folder: str | Path) -> Project:
+    """Rebuild graph (with the stored weights) and config from a generated project."""
+    from .. import zoo
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"project folder not found: {folder}")
+    meta = folder / PROJECT_FILE
+    if not meta.is_file():
+        raise ValueError(f"{folder} is not a generated project: {PROJECT_FILE} is missing")
+    try:
+        body = json.loads(meta.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{meta}: invalid JSON ({e.msg} at line {e.lineno})") from None
+    for key in ("model", "model_args", "backend", "config"):
+        if key not in body:
+            raise ValueError(f"{meta}: missing key {key!r}")
+    kwargs = dict(body["model_args"])
+    if "input_shape" in kwargs:
+        kwargs["input_shape"] = tuple(kwargs["input_shape"])
+    graph = zoo.build(body["model"], **kwargs)
+    weights = folder / WEIGHTS_FILE
+    if any(l.has_weights for l in graph.layers):
+        if not weights.is_file():
+            raise ValueError(f"{folder}: {WEIGHTS_FILE} is missing")
+        graph = zoo.load_weights(graph, weights)
+    config = cfg.load(body["config"], graph)
+    return Project(folder, body["model"], kwargs, str(body["backend"]), str(body.get("tool", "")), graph, config)

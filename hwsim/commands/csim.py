@@ -1,0 +1,72 @@
+"""`hwsim csim`: C-simulate a generated project and compare it with hwsim.simulate, value for value."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+EXIT_MISMATCH = 1
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("csim", help="C-simulate a generated project against the bit-accurate simulator",
+                       description="Build the project's testbench with g++ (cached), run it on seeded "
+                                   "random inputs and compare every output with hwsim.simulate.")
+    p.add_argument("project", metavar="DIR", help="folder written by `hwsim generate`")
+    p.add_argument("--images", type=int, default=4, metavar="N", help="random input images (default 4)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--timeout", type=float, default=3600.0, metavar="SEC",
+                   help="limit for the simulation run, and separately for the build (default 3600)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def random_inputs(graph, config, images: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """N(0, 1) inputs clipped to the input type's range, and their raw mantissas."""
+    if isinstance(images, bool) or not isinstance(images, int) or images < 1:
+        raise ValueError(f"--images must be a positive integer, got {images!r}")
+    rng = np.random.default_rng(seed)
+    t = config.input
+    x = rng.standard_normal((images, *graph.input_shape))
+    x = np.clip(x, t.min_value, t.max_value)
+    return x, t.quantize(x)
+
+
+def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: bool = True) -> dict:
+    """Run the project's C simulation; {'images', 'values', 'mismatches', 'first'} (first mismatch)."""
+    from .. import simulate
+    from ..codegen import backends
+    runner = backends.csim_runner(project.backend)
+    x, x_raw = random_inputs(project.graph, project.config, images, seed)
+    expected = simulate.run(project.graph, x, project.config, reference=False).raw
+    req = backends.CsimRequest(project.path, project.graph, project.config, x, x_raw, timeout=timeout,
+                               build_timeout=timeout, progress=progress)
+    got = np.asarray(runner(req), dtype=np.int64)
+    if got.shape != expected.shape:
+        raise RuntimeError(f"C simulation returned shape {got.shape}, expected {expected.shape}")
+    bad = np.argwhere(got != expected)
+    first = None
+    if len(bad):
+        idx = tuple(int(i) for i in bad[0])
+        first = (idx, int(got[idx]), int(expected[idx]))
+    if project.backend == "hls":
+        data = project.path / "tb_data"
+        np.ascontiguousarray(expected.transpose(0, 2, 3, 1)).astype("<i8").tofile(data / "expected.bin")
+    return {"images": images, "values": int(expected.size), "mismatches": int(len(bad)), "first": first}
+
+
+def run(args) -> int:
+    from .. import cpp
+    from ..codegen import project as prj
+    proj = prj.read(args.project)
+    try:
+        res = compare(proj, args.images, args.seed, timeout=args.timeout, progress=not args.quiet)
+    except (cpp.CompileError, cpp.RunError) as e:
+        print(f"hwsim csim: error: {e}", file=sys.stderr)
+        return EXIT_MISMATCH
+    print(f"csim: {res['images']} images, {res['values']} values, {res['mismatches']} mismatches")
+    if res["first"] is not None:
+        (n, c, h, w), got, exp = res["first"]
+        print(f"csim: first mismatch at image {n}, channel {c}, row {h}, col {w}: raw {got}, expected {exp}",
+              file=sys.stderr)
+        return EXIT_MISMATCH
+    return 0
