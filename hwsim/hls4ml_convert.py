@@ -1,0 +1,294 @@
+"""Graph + precision Config -> hls4ml model, through hls4ml's PyTorch frontend on `to_torch(graph)`.
+
+Every hls4ml layer gets explicit types from the Config (no 'auto' is left for hls4ml to infer):
+- input:   `result` = the config's input type. The model is converted with
+           ChannelsLastConversion='internal': hls4ml takes (and returns) channels-last data and no
+           transpose layer (with its own result type) is inserted.
+- conv / dense: weight, bias, accum, result; ReuseFactor; Strategy Latency when RF == 1, else
+           Resource. Weights and biases are handed to hls4ml already quantized to their types, so the
+           decimal text hls4ml writes them as (`{:.Ff}`, F = fractional bits) is exact.
+- relu:    result. max pool: accum = the input type (io_parallel casts the window maximum to
+           accum_t before the result), result. avg pool / global average pool: accum, result.
+- concat, add: result. Dropout is skipped by hls4ml (identity).
+
+hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line ValueError:
+- ceil-mode max pools (hls4ml ignores `ceil_mode`): when the pool reads a ReLU output (values
+  >= 0, also through max pools, dropout and concats of such outputs), an explicit
+  `ConstantPad2d((0, right, 0, bottom))` before a floor-mode pool is inserted; it is the same
+  function. Otherwise refused.
+- io_stream pooling needs pool size == stride and no padding: refused otherwise (use io_parallel).
+- no AdaptiveAvgPool2d: GlobalAvgPool is exported as an AvgPool2d over the whole map.
+- Vitis + Resource strategy with ReuseFactor > kernel area x input channels computes wrong
+  results: refused.
+After conversion every layer's types are read back from hls4ml and checked against the Config.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from .config import Config, LayerConfig
+from .fixed import FixedType
+from .graph import Graph
+
+TOOLS = ("vitis", "vivado")
+IO_TYPES = ("stream", "parallel")
+_BACKEND = {"vitis": "Vitis", "vivado": "Vivado"}
+_NONNEG = ("relu",)                     # layers whose output is >= 0
+_KEEPS_SIGN = ("maxpool", "dropout", "concat")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What is handed to hls4ml: hls4ml layer name(s) per graph layer and their settings."""
+    names: Mapping[str, tuple[str, ...]]       # graph layer -> hls4ml layer names (pad first)
+    layer_config: Mapping[str, dict]           # hls4ml layer name -> hls4ml LayerName config
+    ceil_pads: Mapping[str, tuple[int, int]]   # graph layer -> (bottom, right) zero padding
+
+
+def nonnegative(graph: Graph, name: str) -> bool:
+    """True when every value layer `name` produces is >= 0 whatever the input."""
+    layer = graph.layer(name)
+    if layer.kind in _NONNEG:
+        return True
+    if layer.kind in _KEEPS_SIGN:
+        return all(nonnegative(graph, s) for s in layer.inputs)
+    return False
+
+
+def ceil_padding(graph: Graph, layer) -> tuple[int, int]:
+    """(bottom, right) padding that makes a floor-mode pool give `layer`'s ceil-mode output size."""
+    c, h, w = graph.in_shapes(layer)[0]
+    _, oh, ow = graph.shape(layer.name)
+    (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
+    return (max(0, (oh - 1) * sh + kh - h - 2 * ph), max(0, (ow - 1) * sw + kw - w - 2 * pw))
+
+
+def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
+    """Raise ValueError naming the first layer hls4ml cannot compute with hwsim's semantics."""
+    if tool not in TOOLS:
+        raise ValueError(f"unknown hls4ml tool {tool!r}; choose one of {', '.join(TOOLS)}")
+    if io not in IO_TYPES:
+        raise ValueError(f"unknown hls4ml io type {io!r}; choose one of {', '.join(IO_TYPES)}")
+    if any(l.has_weights for l in graph.layers) and not graph.has_weights:
+        raise ValueError(f"{graph.name} has no weights attached")
+    supported = ("input", "conv", "relu", "maxpool", "avgpool", "gap", "concat", "add", "dropout",
+                 "dense", "flatten")
+    for layer in graph.layers:
+        where = f"layer {layer.name}"
+        if layer.kind not in supported:
+            raise ValueError(f"{where}: hls4ml export does not handle {layer.kind!r} layers")
+        lc = config[layer.name]
+        for t in _types_of(lc):
+            if t.overflow == "AP_WRAP_SM":
+                raise ValueError(f"{where}: hls4ml has no AP_WRAP_SM overflow mode ({t})")
+        if layer.kind in ("maxpool", "avgpool"):
+            _check_pool(graph, layer, io, where)
+        if layer.kind == "gap" and io == "stream":
+            pass    # exported as AvgPool2d(kernel == stride == whole map): fine in io_stream
+        if layer.kind in ("conv", "dense"):
+            n_terms = math.prod(graph.weight_shapes(layer)["weight"][1:])
+            if lc.reuse_factor > n_terms and tool == "vitis":
+                raise ValueError(f"{where}: ReuseFactor {lc.reuse_factor} exceeds the {n_terms} products "
+                                 "per output (kernel area x input channels); hls4ml's Vitis Resource "
+                                 "strategy computes wrong results there")
+            if lc.reuse_factor > n_terms:
+                raise ValueError(f"{where}: ReuseFactor {lc.reuse_factor} exceeds the {n_terms} products "
+                                 "per output")
+            if lc.weight.width <= 2:
+                raise ValueError(f"{where}: hls4ml replaces products by binary/ternary logic for "
+                                 f"weights of {lc.weight.width} bits ({lc.weight}); use 3 bits or more")
+        if layer.kind == "concat" and len(layer.inputs) != 2:
+            raise ValueError(f"{where}: hls4ml concatenates exactly two inputs, got {len(layer.inputs)}")
+        if layer.kind == "add" and len(layer.inputs) != 2:
+            raise ValueError(f"{where}: hls4ml adds exactly two inputs, got {len(layer.inputs)}")
+
+
+def _check_pool(graph, layer, io, where):
+    kind = "max" if layer.kind == "maxpool" else "average"
+    if layer.kind == "maxpool" and layer.ceil_mode and any(ceil_padding(graph, layer)):
+        if not nonnegative(graph, layer.inputs[0]):
+            raise ValueError(f"{where}: hls4ml ignores ceil_mode; the exact rewrite (zero padding on "
+                             "the bottom/right, then a floor-mode pool) needs an input >= 0, e.g. a "
+                             "ReLU output")
+    if io == "stream":
+        k, s, p = layer.kernel, layer.stride, layer.padding
+        if k != s or any(p):
+            raise ValueError(f"{where}: hls4ml's io_stream {kind} pooling needs pool size == stride and "
+                             f"no padding (got {k[0]}x{k[1]}/{s[0]}x{s[1]} pad {p[0]}x{p[1]}); "
+                             "use --io parallel")
+
+
+def _types_of(lc: LayerConfig):
+    return [t for t in (lc.result, lc.weight, lc.bias, lc.accum) if t is not None]
+
+
+def hls_type(t: FixedType) -> str:
+    """hls4ml's spelling of a type (its parser takes the ap_ form with modes)."""
+    return str(t)
+
+
+def quantized_weights(graph: Graph, config: Config) -> Graph:
+    """The graph with weights and biases replaced by their quantized values (exact doubles)."""
+    out = {}
+    for layer in graph.layers:
+        if not layer.has_weights:
+            continue
+        lc, arrs = config[layer.name], graph.weights[layer.name]
+        q = {"weight": lc.weight.to_float(lc.weight.quantize(arrs["weight"]))}
+        if "bias" in arrs:
+            q["bias"] = lc.bias.to_float(lc.bias.quantize(arrs["bias"]))
+        for key, v in q.items():
+            if not np.array_equal(v.astype(np.float32).astype(np.float64), v):
+                raise ValueError(f"layer {layer.name}: quantized {key} values need more than float32's "
+                                 "24 bits; PyTorch weights cannot carry them to hls4ml")
+        out[layer.name] = q
+    return graph.with_weights(out)
+
+
+def torch_module(graph: Graph, io: str):
+    """(module, ceil_pads): `to_torch` of the quantized graph with ceil-mode pools rewritten."""
+    from torch import nn
+
+    from .torch_export import to_torch
+    module = to_torch(graph)
+    pads = {}
+    for layer in graph.layers:
+        if layer.kind == "maxpool" and layer.ceil_mode:
+            bottom, right = ceil_padding(graph, layer)
+            attr = module.module_names[layer.name]
+            pool = nn.MaxPool2d(layer.kernel, layer.stride, layer.padding, ceil_mode=False)
+            if bottom or right:
+                setattr(module, attr, nn.Sequential(nn.ConstantPad2d((0, right, 0, bottom), 0.0), pool))
+                pads[layer.name] = (bottom, right)
+            else:
+                setattr(module, attr, pool)
+    return module.eval(), pads
+
+
+def plan(graph: Graph, config: Config, module, pads: Mapping[str, tuple[int, int]]) -> Plan:
+    """Map graph layers to the hls4ml layer names fx gives them and build their configs."""
+    import torch.fx
+
+    attr_to_layer = {a: n for n, a in module.module_names.items()}
+    pending = {"cat": [l.name for l in graph.layers if l.kind == "concat"],
+               "add": [l.name for l in graph.layers if l.kind == "add"]}
+    names: dict[str, list[str]] = {}
+    for node in torch.fx.symbolic_trace(module).graph.nodes:
+        if node.op == "placeholder":
+            names[graph.input.name] = [node.name]
+        elif node.op == "call_module":
+            owner = attr_to_layer.get(node.target.split(".")[0])
+            if owner is not None:
+                names.setdefault(owner, []).append(node.name)
+        elif node.op == "call_function":
+            fn = getattr(node.target, "__name__", "")
+            if fn in pending and pending[fn]:
+                names.setdefault(pending[fn].pop(0), []).append(node.name)
+            elif fn != "flatten":
+                raise ValueError(f"unexpected function {fn!r} in the traced module")
+    layer_cfg = {}
+    for layer in graph.layers:
+        if layer.kind in ("dropout", "flatten"):
+            continue
+        lc = config[layer.name]
+        hnames = names.get(layer.name)
+        if not hnames:
+            raise ValueError(f"layer {layer.name}: not found in the traced PyTorch module")
+        if layer.name in pads:
+            layer_cfg[hnames[0]] = {"Precision": {"result": hls_type(lc.inputs[0])}}
+        layer_cfg[hnames[-1]] = _layer_config(layer, lc)
+    return Plan(MappingProxyType({k: tuple(v) for k, v in names.items()}), MappingProxyType(layer_cfg),
+                MappingProxyType(dict(pads)))
+
+
+def _layer_config(layer, lc: LayerConfig) -> dict:
+    prec = {"result": hls_type(lc.result)}
+    d: dict = {"Precision": prec}
+    if layer.kind in ("conv", "dense"):
+        prec.update(weight=hls_type(lc.weight), accum=hls_type(lc.accum))
+        prec["bias"] = hls_type(lc.bias) if lc.bias is not None else hls_type(lc.result)
+        d["ReuseFactor"] = lc.reuse_factor
+        d["Strategy"] = "Latency" if lc.reuse_factor == 1 else "Resource"
+    elif layer.kind == "maxpool":
+        prec["accum"] = hls_type(lc.inputs[0])
+    elif layer.kind in ("avgpool", "gap"):
+        prec["accum"] = hls_type(lc.accum)
+    return d
+
+
+def hls_config(graph: Graph, config: Config, p: Plan) -> dict:
+    """The hls_config dict for hls4ml.converters.convert_from_pytorch_model."""
+    return {"Model": {"Precision": {"default": hls_type(config.input)}, "ReuseFactor": 1,
+                      "Strategy": "Latency", "ChannelsLastConversion": "internal",
+                      "TransposeOutputs": False, "BramFactor": 1_000_000_000, "TraceOutput": False},
+            "InputShape": tuple(graph.input_shape),
+            "LayerName": {k: {"Precision": dict(v["Precision"]), **{a: b for a, b in v.items()
+                                                                     if a != "Precision"}}
+                          for k, v in p.layer_config.items()}}
+
+
+def convert(graph: Graph, config: Config, output_dir, tool: str = "vitis", io: str = "parallel",
+            project_name: str = "myproject"):
+    """(hls4ml ModelGraph, Plan): the converted model, types checked against `config`."""
+    check_supported(graph, config, tool, io)
+    import hls4ml
+    module, pads = torch_module(quantized_weights(graph, config), io)
+    p = plan(graph, config, module, pads)
+    model = hls4ml.converters.convert_from_pytorch_model(
+        module, output_dir=str(output_dir), project_name=project_name, backend=_BACKEND[tool],
+        io_type=f"io_{io}", hls_config=hls_config(graph, config, p))
+    verify_types(model, p)
+    return model, p
+
+
+_TYPE_KEYS = {"result": "result_t", "weight": "weight_t", "bias": "bias_t", "accum": "accum_t"}
+
+
+def verify_types(model, p: Plan) -> None:
+    """Raise ValueError when hls4ml gave a layer a type other than the one asked for."""
+    layers = {l.name: l for l in model.get_layers()}
+    for hname, lcfg in p.layer_config.items():
+        layer = layers.get(hname)
+        if layer is None:
+            raise ValueError(f"hls4ml dropped layer {hname!r}")
+        for key, want in lcfg["Precision"].items():
+            attr = layer.get_attr(_TYPE_KEYS[key])
+            if attr is None:
+                if key == "accum" and "Pool" in layer.class_name and "Max" in layer.class_name:
+                    continue
+                raise ValueError(f"hls4ml layer {hname} has no {key} type")
+            got = parse_hls_type(attr.precision.definition_cpp())
+            if got != FixedType.parse(want):
+                raise ValueError(f"hls4ml layer {hname}: {key} type is {got}, asked for {want}")
+
+
+_HLS_TYPE = re.compile(r"^(ap_)?(u?fixed|u?int)<(.*)>$")
+
+
+def parse_hls_type(text: str) -> FixedType:
+    """A FixedType from hls4ml's C++ spelling (ap_fixed<16,6,AP_TRN,AP_WRAP,0>, ap_int<8>)."""
+    t = FixedType.parse(text.replace(" ", ""))
+    return t
+
+
+def resolved_config(model, graph: Graph, p: Plan) -> dict:
+    """Per hls4ml layer: class, types and reuse factor as hls4ml resolved them (for the project)."""
+    owner = {h: g for g, hs in p.names.items() for h in hs}
+    out = {}
+    for layer in model.get_layers():
+        d = {"class": layer.class_name, "from": owner.get(layer.name)}
+        for key, attr in _TYPE_KEYS.items():
+            t = layer.get_attr(attr)
+            if t is not None and hasattr(t, "precision"):
+                d[key] = t.precision.definition_cpp()
+        for key in ("reuse_factor", "strategy"):
+            if layer.get_attr(key) is not None:
+                d[key] = layer.get_attr(key)
+        out[layer.name] = d
+    return out
