@@ -212,3 +212,13 @@ def demo_info() -> dict:
     import json
     with open(demo_path(DEMO_INFO)) as f:
         return json.load(f)
+
+
+def holdout(ds: Dataset, seed: int = DEFAULT_SEED) -> tuple[Dataset, Dataset]:
+    """(validation, test) halves of a user data set, stratified and seeded like `split_indices`."""
+    if len(ds) < 2:
+        raise ValueError(f"{ds.name}: need at least 2 samples to hold out a test half, got {len(ds)}")
+    idx = split_indices(ds.y, seed, (0.0, 0.5, 0.5))
+    if len(idx["val"]) == 0 or len(idx["test"]) == 0:
+        raise ValueError(f"{ds.name}: too few samples per class to hold out a test half")
+    return tuple(Dataset(f"{ds.name}:{s}", ds.x[idx[s]], ds.y[idx[s]], ds.classes) for s in ("val", "test"))
