@@ -11,12 +11,16 @@ Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_ba
   (mode `overflow`, with `sat_bits` = N for the WRAP modes), decided after rounding.
 - ap_int / ap_uint: C-style conversion from double (magnitude truncated toward zero, then wrapped;
   the header turns a negative double in (-0.5, 0) into +1, reproduced here); from a fixed-point
-  value: truncation toward zero and wrap-around, i.e. AP_TRN_ZERO / AP_WRAP.
+  value: truncation toward zero and wrap-around, i.e. AP_TRN_ZERO / AP_WRAP, except that a negative
+  source with I <= 0 gives -1 (the header's 1-bit integer part wraps; reproduced).
+- AP_SAT_SYM saturates a signed type to [-max, max], except a 1-bit one, which keeps -1.
+- Casts whose rounding would read a bit above the source's MSB (source F - target F > source W,
+  any mode but AP_TRN) make the C simulation assert; hwsim returns what the header's logic means.
 
-`_assign_scalar` is a line-by-line port of the header's operator= on Python integers and is the
-reference for every mode. The vectorised fast paths cover the common cases (any quantization mode
-with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0) and are tested against it and against
-C++.
+The literal port of the header's operator= and double constructors on Python integers lives in
+hwsim/fixed_port.py and is the reference for every mode. The vectorised fast paths here cover the
+common cases (any quantization mode with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0,
+W <= 52) and are tested against the port and against C++ built with the real headers.
 """
 from __future__ import annotations
 
@@ -269,9 +273,25 @@ def _wrap(t: FixedType, r: np.ndarray) -> np.ndarray:
     return r & mask
 
 
+_MAGIC = 1.5 * 2.0 ** 52                  # doubles in [2**52, 2**53) are spaced exactly 1 apart
+_MAGIC_BITS = np.array(_MAGIC).view(np.int64)
+
+
 def _quantize_fast(t: FixedType, x: np.ndarray) -> np.ndarray:
+    y = np.empty(x.shape)
     with np.errstate(over="ignore", invalid="ignore"):
-        y = x * (2.0 ** t.frac)      # exact (or +-inf, read as huge): scaling by 2**F, F in [0, 900]
+        np.multiply(x, 2.0 ** t.frac, out=y)   # exact (or +-inf, read as huge): F in [0, 900]
+    if (t.overflow in ("AP_SAT", "AP_SAT_SYM") and max(-t.raw_min, t.raw_max) <= 2 ** 51
+            and not np.isnan(y).any()):
+        # Clipping to integer bounds commutes with rounding, and adding 1.5 * 2**52 to a double in
+        # [-2**51, 2**51] leaves round(y) in the low mantissa bits (round-half-even: AP_RND_CONV).
+        if t.quant != "AP_RND_CONV":
+            y = _round_float(y, t.quant)
+        np.clip(y, _sat_low(t), t.raw_max, out=y)
+        y += _MAGIC
+        raw = y.view(np.int64)
+        raw -= _MAGIC_BITS
+        return raw
     r = _round_float(y, t.quant)
     if t.overflow in _SAT_FAMILY:
         if t.overflow == "AP_SAT_ZERO":
