@@ -88,9 +88,9 @@ def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
             if t.overflow == "AP_WRAP_SM":
                 raise ValueError(f"{where}: hls4ml has no AP_WRAP_SM overflow mode ({t})")
         if layer.kind in ("maxpool", "avgpool"):
-            _check_pool(graph, layer, io, where)
-        if layer.kind == "gap" and io == "stream":
-            pass    # exported as AvgPool2d(kernel == stride == whole map): fine in io_stream
+            _check_pool(graph, layer, lc, io, where)
+        if lc.accum is not None and not lc.accum_lossless:
+            _check_accum(layer, lc, where)
         if layer.kind in ("conv", "dense"):
             n_terms = math.prod(graph.weight_shapes(layer)["weight"][1:])
             if lc.reuse_factor > n_terms and tool == "vitis":
@@ -109,8 +109,22 @@ def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
             raise ValueError(f"{where}: hls4ml adds exactly two inputs, got {len(layer.inputs)}")
 
 
-def _check_pool(graph, layer, io, where):
+def _check_accum(layer, lc, where):
+    t = lc.accum
+    if t.overflow != "AP_WRAP" or t.sat_bits:
+        raise ValueError(f"{where}: accumulator {t} saturates; hls4ml sums in another order than hwsim "
+                         "(channels-last windows, adder trees), which changes saturated sums; use a "
+                         "wrapping or lossless accumulator")
+    if layer.kind in ("avgpool", "gap") and t.quant not in ("AP_TRN", "AP_RND", "AP_RND_MIN_INF"):
+        raise ValueError(f"{where}: accumulator {t}: hls4ml's io_parallel pooling rounds `acc + x` "
+                         "where hwsim rounds x first; with this rounding mode they differ")
+
+
+def _check_pool(graph, layer, lc, io, where):
     kind = "max" if layer.kind == "maxpool" else "average"
+    if layer.kind == "maxpool" and any(layer.padding) and not lc.inputs[0].signed:
+        raise ValueError(f"{where}: hls4ml pads max pools with the value whose top bit is set, which "
+                         f"for the unsigned input type {lc.inputs[0]} is a large positive number")
     if layer.kind == "maxpool" and layer.ceil_mode and any(ceil_padding(graph, layer)):
         if not nonnegative(graph, layer.inputs[0]):
             raise ValueError(f"{where}: hls4ml ignores ceil_mode; the exact rewrite (zero padding on "

@@ -1,0 +1,248 @@
+"""hls4ml's limits and its departures from plain ap_fixed semantics (docs/hls4ml.md, "Known hls4ml
+differences"): each is shown on hls4ml itself, and the bridge either handles it exactly or refuses
+it with a one-line ValueError."""
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import replace
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+
+from hwsim import config as cfg
+from hwsim import simulate, zoo
+from hwsim.graph import AvgPool2d, Conv2d, GlobalAvgPool, Graph, Input, MaxPool2d, ReLU
+
+torch = pytest.importorskip("torch")
+hls4ml = pytest.importorskip("hls4ml")
+from torch import nn  # noqa: E402
+
+from hwsim import hls4ml_bridge as hb  # noqa: E402
+from hwsim import hls4ml_convert as hc  # noqa: E402
+from hwsim.hls4ml_runner import predict  # noqa: E402
+
+
+def _quiet(fn, *a, **k):
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*a, **k)
+
+
+def raw_hls4ml(module, shape, out_dir, io_type="io_parallel", layers=None, default="ap_fixed<16,6>"):
+    """Convert a torch module straight through hls4ml (no hwsim checks)."""
+    hcfg = _quiet(hls4ml.utils.config_from_pytorch_model, module, shape, granularity="name",
+                  default_precision=default, channels_last_conversion="internal")
+    for name, prec in (layers or {}).items():
+        hcfg["LayerName"][name]["Precision"].update(prec)
+    return _quiet(hls4ml.converters.convert_from_pytorch_model, module, output_dir=str(out_dir),
+                  backend="Vitis", io_type=io_type, hls_config=hcfg)
+
+
+def _graph(name, shape, *layers):
+    return Graph(name, (Input("input", (), shape=shape),) + tuple(layers))
+
+
+# --- ceil-mode pools --------------------------------------------------------------------------
+def test_hls4ml_ignores_ceil_mode(tmp_path):
+    m = nn.Sequential(nn.MaxPool2d(3, 2, ceil_mode=True)).eval()
+    assert m(torch.zeros(1, 1, 6, 6)).shape[-1] == 3           # PyTorch: ceil((6-3)/2)+1
+    model = raw_hls4ml(m, (1, 6, 6), tmp_path)
+    pool = [l for l in model.get_layers() if "Pool" in l.class_name][0]
+    assert pool.get_attr("out_width") == 2                      # hls4ml: floor, silently
+
+
+def test_ceil_pool_rewritten_with_zero_padding(tmp_path):
+    g = zoo.build("squeezenet_mini")
+    c = cfg.load(None, g)
+    model, plan = _quiet(hc.convert, g, c, tmp_path)
+    assert dict(plan.ceil_pads) == {"pool1": (1, 1), "pool3": (1, 1)}
+    layers = {l.name: l for l in model.get_layers()}
+    for name in ("pool1", "pool3"):
+        pad, pool = plan.names[name]
+        assert layers[pad].class_name == "ZeroPadding2D"
+        assert (pool_shape := (layers[pool].get_attr("out_height"), layers[pool].get_attr("out_width")))
+        assert pool_shape == g.shape(name)[1:]
+
+
+def test_ceil_pool_without_relu_is_refused():
+    g = _graph("p", (2, 6, 6), MaxPool2d("pool", ("input",), kernel=3, stride=2, ceil_mode=True))
+    with pytest.raises(ValueError, match="ignores ceil_mode.*input >= 0"):
+        hc.check_supported(g, cfg.load(None, g), "vitis", "parallel")
+
+
+def test_ceil_pool_that_fits_needs_no_padding():
+    g = _graph("p", (2, 7, 7), ReLU("r", ("input",)),
+               MaxPool2d("pool", ("r",), kernel=3, stride=2, ceil_mode=True))
+    assert hc.ceil_padding(g, g.layer("pool")) == (0, 0)
+
+
+# --- io_stream pooling ------------------------------------------------------------------------
+def test_stream_overlapping_pool_is_refused():
+    g = zoo.build("squeezenet_mini")
+    with pytest.raises(ValueError, match=r"layer pool1: .*io_stream max pooling needs pool size == stride"):
+        hc.check_supported(g, cfg.load(None, g), "vitis", "stream")
+
+
+@pytest.mark.csim
+def test_stream_overlapping_pool_aborts_in_a_child_process(tmp_path):
+    m = nn.Sequential(nn.MaxPool2d(3, 2)).eval()
+    model = raw_hls4ml(m, (1, 7, 7), tmp_path, io_type="io_stream")
+    _quiet(model.write)
+    x = np.zeros((1, 7, 7, 1))
+    with pytest.raises(RuntimeError, match="SIGABRT.*(Assertion|assert)"):
+        predict(tmp_path, x, 9, timeout=600)
+    # the caller is still alive and the same project folder can be reused
+    assert (tmp_path / "build_lib.sh").is_file()
+
+
+# --- adaptive average pool --------------------------------------------------------------------
+def test_hls4ml_has_no_adaptive_avgpool(tmp_path):
+    m = nn.Sequential(nn.AdaptiveAvgPool2d(1)).eval()
+    with pytest.raises(Exception, match="AdaptiveAvgPool2d"):
+        raw_hls4ml(m, (2, 4, 4), tmp_path)
+
+
+def test_global_avgpool_exported_as_whole_map_avgpool(tmp_path):
+    g = _graph("g", (3, 4, 5), GlobalAvgPool("gap", ("input",)))
+    model, plan = _quiet(hc.convert, g, cfg.load(None, g), tmp_path, io="stream")
+    layer = {l.name: l for l in model.get_layers()}[plan.names["gap"][-1]]
+    assert layer.class_name.endswith("Pooling2D") and layer.get_attr("pool_op") == "Average"
+    assert (layer.get_attr("pool_height"), layer.get_attr("pool_width")) == (4, 5)
+
+
+# --- reuse factor -----------------------------------------------------------------------------
+def _with_rf(config, name, rf):
+    layers = dict(config.layers)
+    layers[name] = replace(layers[name], reuse_factor=rf)
+    return replace(config, layers=MappingProxyType(layers))
+
+
+def test_vitis_resource_reuse_factor_above_products_is_refused():
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    c = _with_rf(cfg.load(None, g), "fire.expand3x3", 2 * 3 * 3 + 1)
+    with pytest.raises(ValueError, match="fire.expand3x3: ReuseFactor 19 exceeds the 18 products.*Vitis"):
+        hc.check_supported(g, c, "vitis", "parallel")
+    with pytest.raises(ValueError, match="exceeds the 18 products"):
+        hc.check_supported(g, c, "vivado", "parallel")
+
+
+def test_config_refuses_reuse_factor_above_products():
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    with pytest.raises(cfg.ConfigError, match="exceeds the 18 products"):
+        cfg.load({"parallel": {"layers": {"fire.expand3x3": {"reuse_factor": 19}}}}, g)
+
+
+# --- weights as text --------------------------------------------------------------------------
+def test_weight_text_rounds_unquantized_weights():
+    from hls4ml.model.types import FixedPrecisionType, WeightVariable
+    t = cfg.FixedType.parse("ap_fixed<8,1>")                    # AP_TRN: floor to 1/128
+    w = np.array([np.nextafter(np.float32(2 ** -7), np.float32(0))], dtype=np.float32)
+    var = WeightVariable("w", "w_t", FixedPrecisionType(8, 1), w)
+    text = list(var)[0]
+    assert text == "0.0078125"                                  # '{:.7f}': rounded up to 1 LSB
+    assert t.quantize([float(text)])[0] == 1 and t.quantize(w)[0] == 0
+
+
+def test_bridge_hands_hls4ml_exact_weights():
+    from hls4ml.model.types import FixedPrecisionType, WeightVariable
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    c = cfg.load(None, g)
+    q = hc.quantized_weights(g, c)
+    for name, arrs in q.weights.items():
+        t = c[name].weight
+        var = WeightVariable("w", "w_t", FixedPrecisionType(t.width, t.integer), arrs["weight"].ravel())
+        back = np.array([float(s) for s in var])
+        assert np.array_equal(back, arrs["weight"].ravel().astype(np.float64))
+        assert np.array_equal(t.quantize(back), t.quantize(g.weights[name]["weight"]).ravel())
+
+
+# --- types hls4ml would pick by itself --------------------------------------------------------
+def test_relu_auto_type_is_the_default_precision_not_its_input(tmp_path):
+    m = nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU()).eval()
+    model = raw_hls4ml(m, (2, 3, 3), tmp_path, layers={"_0": {"result": "ap_fixed<20,8>"}})
+    types = {l.class_name: l.get_attr("result_t").precision.definition_cpp() for l in model.get_layers()}
+    assert types["Activation"].replace(" ", "") .startswith("ap_fixed<16,6")
+
+
+def test_bridge_sets_every_type_explicitly(tmp_path):
+    g = zoo.build("squeezenet_mini")
+    c = cfg.load({"precision": {"layers": {"conv1": {"result": "ap_fixed<20,8>"}}}}, g)
+    model, plan = _quiet(hc.convert, g, c, tmp_path)
+    res = hc.resolved_config(model, g, plan)
+    assert cfg.FixedType.parse(res[plan.names["conv1.relu"][-1]]["result"]) == cfg.FixedType.parse("ap_fixed<20,8>")
+    # io_parallel max pooling casts the window maximum to accum_t: the bridge makes it the input type
+    pool = res[plan.names["pool1"][-1]]
+    assert cfg.FixedType.parse(pool["accum"]) == c["pool1"].inputs[0]
+
+
+@pytest.mark.csim
+def test_maxpool_goes_through_accum_t(tmp_path):
+    m = nn.Sequential(nn.MaxPool2d(2)).eval()
+    model = raw_hls4ml(m, (1, 4, 4), tmp_path, layers={"_0": {"accum": "ap_fixed<8,3>"}})
+    _quiet(model.write)
+    x = np.arange(16, dtype=np.float64).reshape(1, 4, 4, 1) / 64 + 1 / 1024   # 10 fractional bits
+    y = predict(tmp_path, x, 4, timeout=600)
+    expect = x.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(4, 4).max(axis=1)
+    assert np.array_equal(y[0], np.floor(expect * 32) / 32)      # on ap_fixed<8,3>'s grid, not <16,6>'s
+    assert not np.array_equal(y[0], expect)
+
+
+# --- arithmetic refused because hls4ml's order or rounding point differs ----------------------
+def test_saturating_accumulator_is_refused():
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    c = cfg.load({"precision": {"default": {"accum": "ap_fixed<16,6,AP_TRN,AP_SAT>"}}}, g)
+    with pytest.raises(ValueError, match="layer fire.squeeze1x1: accumulator .* saturates"):
+        hc.check_supported(g, c, "vitis", "parallel")
+
+
+def test_pool_accumulator_rounding_mode_is_refused():
+    g = _graph("g", (2, 4, 4), GlobalAvgPool("gap", ("input",)))
+    c = cfg.load({"precision": {"layers": {"gap": {"accum": "ap_fixed<16,6,AP_RND_CONV>"}}}}, g)
+    with pytest.raises(ValueError, match="layer gap: accumulator .*rounds `acc \\+ x`"):
+        hc.check_supported(g, c, "vitis", "parallel")
+
+
+def test_unsigned_padded_maxpool_is_refused():
+    g = _graph("g", (2, 4, 4), MaxPool2d("pool", ("input",), kernel=3, stride=1, padding=1))
+    c = cfg.load({"precision": {"input": "ap_ufixed<8,4>"}}, g)
+    with pytest.raises(ValueError, match="top bit is set.*unsigned"):
+        hc.check_supported(g, c, "vitis", "parallel")
+
+
+def test_tiny_weights_are_refused():
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    c = cfg.load({"precision": {"default": {"weight": "ap_fixed<2,1>"}}}, g)
+    with pytest.raises(ValueError, match="binary/ternary"):
+        hc.check_supported(g, c, "vitis", "parallel")
+
+
+@pytest.mark.parametrize("tool,io_type,msg", [("quartus", "parallel", "unknown hls4ml tool"),
+                                              ("vitis", "serial", "unknown hls4ml io type")])
+def test_bad_options(tool, io_type, msg):
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
+    with pytest.raises(ValueError, match=msg):
+        hc.check_supported(g, cfg.load(None, g), tool, io_type)
+
+
+# --- average pooling divides toward zero ------------------------------------------------------
+@pytest.mark.csim
+def test_average_pools_truncate_toward_zero(tmp_path):
+    g = zoo.he_init(_graph("avg", (3, 6, 6), Conv2d("conv", ("input",), out_channels=4, kernel=1),
+                           AvgPool2d("avg", ("conv",), kernel=3, stride=3),
+                           GlobalAvgPool("gap", ("avg",))), seed=3)
+    doc = {"precision": {"default": {"accum": "ap_fixed<20,10>"}}}   # frac bits == result's
+    c = cfg.load(doc, g)
+    hb.write_project(g, c, tmp_path, "vitis", "parallel")
+    rng = np.random.default_rng(5)
+    x_raw = c.input.quantize(rng.standard_normal((4, 3, 6, 6)) * 2)
+    got = hb.hls4ml_raw(tmp_path, g, c, x_raw, timeout=600)
+    sim = simulate.run(g, c.input.to_float(x_raw), c, reference=False, keep=True)
+    assert np.array_equal(got, sim.raw)
+    # a floor division would give other values on negative averages: the check can tell them apart
+    avg = sim.outputs["avg"]
+    total = avg.sum(axis=(2, 3), keepdims=True) << (c["gap"].accum.frac - c["avg"].result.frac)
+    floor = c["gap"].result.cast(total // 4, c["gap"].accum)
+    assert (floor != sim.raw).any() and (sim.raw < 0).any()
