@@ -15,7 +15,7 @@ Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_ba
   source with I <= 0 gives -1 (the header's 1-bit integer part wraps; reproduced).
 - AP_SAT_SYM saturates a signed type to [-max, max], except a 1-bit one, which keeps -1.
 - Casts whose rounding would read a bit above the source's MSB (source F - target F > source W,
-  any mode but AP_TRN) make the C simulation assert; hwsim returns what the header's logic means.
+  in a mode that rounds) make the C simulation assert; hwsim returns what the header's logic means.
 
 The literal port of the header's operator= and double constructors on Python integers lives in
 hwsim/fixed_port.py and is the reference for every mode. The vectorised fast paths here cover the
