@@ -7,8 +7,8 @@ and `hwsim csim DIR` reach it:
   ...) and beside it `hls4ml_resolved.json` (every hls4ml layer with the types, reuse factor and
   strategy hls4ml resolved; they were checked against the Config) and `hls4ml_project.json` (io
   type, tool, channels-last layout, output size and type, graph layer -> hls4ml layer names).
-  The caller adds `hwsim_project.json` (model, kwargs, config document, backend, io) and
-  `weights.npz`; `generate(...)` does all of it in one call.
+  The caller (hwsim.commands.generate.generate_project) adds `hwsim_project.json` (model, kwargs,
+  config document, backend, io) and `weights.npz`; `generate(...)` does all of it in one call.
 - `run_csim(request)` feeds hls4ml the inputs as exact values of the input type, runs hls4ml's
   C-sim in a child process (hwsim.hls4ml_runner: a C++ assert kills the child, not the caller) and
   converts the float64 outputs back to raw mantissas of the output type. Every output must be a
@@ -29,7 +29,7 @@ import numpy as np
 
 from .config import Config
 from .graph import Graph
-from .hls4ml_convert import IO_TYPES, TOOLS, convert, resolved_config
+from .hls4ml_convert import IO_TYPES, convert, resolved_config
 from .hls4ml_runner import predict
 
 BACKEND = "hls4ml"
@@ -115,20 +115,13 @@ def run_csim(request) -> np.ndarray:
 
 def generate(graph: Graph, config: Config, out, *, model_args: dict | None = None, tool: str = "vitis",
              io: str = "parallel", force: bool = False) -> Path:
-    """A complete project in `out`: the hls4ml project plus hwsim_project.json and weights.npz."""
-    from .codegen import project, writer
-    from .weights import save_npz
+    """A complete project in `out`: the hls4ml project plus hwsim_project.json (with "io") and
+    weights.npz, exactly as `hwsim generate --backend hls4ml` writes it."""
+    from .commands.generate import generate_project
     if io not in IO_TYPES:
         raise ValueError(f"unknown io type {io!r}; choose one of: {', '.join(IO_TYPES)}")
-    if tool not in TOOLS:
-        raise ValueError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
-    doc = json.loads(project.document(graph, config, model_args or {}, BACKEND, tool))
-    doc["io"] = io
-    with writer.atomic_folder(out, force) as tmp:
-        write_project(graph, config, tmp, tool, io)
-        writer.write_files(tmp, {project.PROJECT_FILE: json.dumps(doc, indent=2, sort_keys=True) + "\n"})
-        save_npz(graph, tmp / project.WEIGHTS_FILE)
-    return Path(out)
+    return generate_project(graph, config, out, model_args or {}, backend=BACKEND, tool=tool,
+                            force=force, io=io)
 
 
 @dataclass(frozen=True)

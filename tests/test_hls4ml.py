@@ -8,6 +8,8 @@ accumulators and results: every product truncated to 10 fractional bits) and hws
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -83,6 +85,7 @@ def test_mini_three_way(tmp_path, doc):
 
 
 @pytest.mark.csim
+@pytest.mark.skipif(not os.environ.get("HWSIM_SLOW"), reason="about 2-3 min each; set HWSIM_SLOW=1")
 @pytest.mark.parametrize("doc", [NARROW, LOSSLESS], ids=["narrow", "lossless"])
 def test_squeezenet1_1_three_way(tmp_path, doc):
     kwargs = {"input_shape": (3, 32, 32), "num_classes": 10}
@@ -106,3 +109,16 @@ def test_cli_generate_and_csim(tmp_path, capsys):
     capsys.readouterr()
     assert main(["csim", str(out), "--images", "2", "--quiet"]) == 0
     assert "csim: 2 images, 6400 values, 0 mismatches" in capsys.readouterr().out
+
+
+def test_cli_io_errors(tmp_path, capsys):
+    from hwsim.cli import main
+    assert main(["generate", "--model", "fire", "--input-shape", "4x5x5", "--io", "stream",
+                 "-o", str(tmp_path / "a")]) == 2
+    assert "--io applies to --backend hls4ml only" in capsys.readouterr().err
+    assert main(["generate", "--model", "squeezenet_mini", "--backend", "hls4ml", "--io", "stream",
+                 "-o", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "layer pool1: hls4ml's io_stream max pooling needs pool size == stride" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "b").exists()

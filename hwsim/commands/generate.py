@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--clock", type=float, metavar="NS", help="clock period in ns (default: from the config)")
     p.add_argument("-o", "--output", metavar="DIR", help="output folder (default: generated/<model>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--io", choices=("stream", "parallel"),
+                   help="hls4ml io type (--backend hls4ml only; default: parallel)")
 
 
 def model_args(args) -> tuple[str, dict]:
@@ -42,7 +44,7 @@ def model_args(args) -> tuple[str, dict]:
 
 
 def generate_project(graph, config, out: str | Path, model_args: dict, backend: str = "hls",
-                     tool: str = "vitis", force: bool = False) -> Path:
+                     tool: str = "vitis", force: bool = False, io: str | None = None) -> Path:
     """Write the project for (graph, config) into `out` atomically, with hwsim_project.json and
     weights.npz so that `hwsim csim` can recompute the expected outputs."""
     from ..codegen import backends, project, writer
@@ -53,8 +55,15 @@ def generate_project(graph, config, out: str | Path, model_args: dict, backend: 
     if tool not in TOOLS:
         raise ValueError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
     doc = project.document(graph, config, model_args, backend, tool)
+    extra = {}
+    if io is not None:     # backends with an io type (hls4ml) record it in hwsim_project.json
+        import json
+        body = json.loads(doc)
+        body["io"] = io
+        doc = json.dumps(body, indent=2, sort_keys=True) + "\n"
+        extra["io"] = io
     with writer.atomic_folder(out, force) as tmp:
-        gens[backend](graph, config, tmp, tool)
+        gens[backend](graph, config, tmp, tool, **extra)
         writer.write_files(tmp, {project.PROJECT_FILE: doc})
         if graph.has_weights:
             save_npz(graph, tmp / project.WEIGHTS_FILE)
@@ -84,7 +93,13 @@ def run(args) -> int:
         raise ValueError(f"internal: cannot rebuild {name} from its arguments {kwargs}")
     config = resolve_hardware(config, part=args.part, clock_ns=args.clock)
     out = Path(args.output) if args.output else Path("generated") / graph.name
-    generate_project(graph, config, out, kwargs, backend=args.backend, tool=args.tool, force=args.force)
+    io = getattr(args, "io", None)
+    if io is not None and args.backend != "hls4ml":
+        raise ValueError(f"--io applies to --backend hls4ml only, not {args.backend!r}")
+    if args.backend == "hls4ml":
+        io = io or "parallel"
+    generate_project(graph, config, out, kwargs, backend=args.backend, tool=args.tool, force=args.force,
+                     io=io)
     n = sum(1 for p in out.rglob("*") if p.is_file())
     print(f"generate: {graph.name} -> {out} ({n} files, backend {args.backend}, tool {args.tool}, "
           f"{time.perf_counter() - t0:.1f} s)")
