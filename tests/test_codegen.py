@@ -92,14 +92,20 @@ def test_weights_are_raw_integers_of_the_weight_type():
     assert "const int8_t w_fire_expand3x3[135]" in text
 
 
-def test_storage_pragmas_follow_ram_style():
+def test_storage_pragmas_follow_the_memory_estimator():
+    from hwsim import memory
     g = fire_graph()
-    c = cfg.load({"parallel": {"layers": {"fire.squeeze1x1": {"ram_style": "lutram"}}}}, g)
+    c = cfg.load({"parallel": {"layers": {"fire.squeeze1x1": {"ram_style": "bram", "reuse_factor": 2}}}}, g)
     vitis = render(g, c, tool="vitis")
     vivado = render(g, c, tool="vivado")
-    assert "HLS BIND_STORAGE variable = w_fire_squeeze1x1 type=rom_1p impl=lutram" in vitis["firmware/top.cpp"]
-    assert "HLS RESOURCE variable = w_fire_squeeze1x1 core=ROM_1P_LUTRAM" in vivado["firmware/top.cpp"]
-    assert "w_fire_expand1x1 type" not in vitis["firmware/top.cpp"]
+    top = vitis["firmware/top.cpp"]
+    assert "HLS BIND_STORAGE variable = w_fire_squeeze1x1 type=rom_1p impl=bram" in top
+    assert "HLS ARRAY_RESHAPE variable = w_fire_squeeze1x1 block factor = 9" in top   # 18 weights, RF 2
+    assert "HLS RESOURCE variable = w_fire_squeeze1x1 core=ROM_1P_BRAM" in vivado["firmware/top.cpp"]
+    report = memory.estimate(g, c)
+    style = {m.role: m.style for m in report.layer("fire.expand3x3").memories}["weights"]
+    assert f"HLS BIND_STORAGE variable = w_fire_expand3x3 type=rom_1p impl={style}" in top
+    assert json.loads(vitis["memory.json"]) == json.loads(json.dumps(report.to_dict()))
     assert "-flow_target vivado" in vitis["build_prj.tcl"] and "vivado_hls -f" in vivado["build_prj.tcl"]
 
 

@@ -6,6 +6,7 @@ in templates/hls with StrictUndefined, and adds copies of the hand-written kerne
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,4 +65,11 @@ def render(graph: Graph, config: Config, tool: str = "vitis") -> dict[str, str]:
     for name, text in kernel_headers().items():
         files[f"firmware/kernels/{name}"] = text
     files["config.json"] = config.to_json()
+    files["memory.json"] = json.dumps(view_report(graph, config), indent=2, sort_keys=True) + "\n"
     return dict(sorted(files.items()))
+
+
+def view_report(graph: Graph, config: Config) -> dict:
+    """The memory estimator's report (stream architecture) as plain data."""
+    from .. import memory
+    return memory.estimate(graph, config, arch="stream").to_dict()

@@ -9,8 +9,11 @@ scalar per element). Planning rules:
   weights already use PyTorch's (c, h, w) order);
 - a stream read by several layers goes through a chain of `split` kernels, one copy per reader;
 - FIFO depths are `hardware.fifo_depth`, except streams entering a concat / add, which get room for
-  the rows the slower branch lags behind (estimate: K - P rows per KxK window layer on the path,
-  the fire module's expand1x1 rule). C simulation does not depend on depths.
+  the pixels the slower branch lags behind, plus one (estimate: (K - 1 - P) * (W + 1) pixels per
+  KxK window layer on the path, the fire module's expand1x1 rule). C simulation does not depend on
+  depths;
+- weight storage (ROM style, reshape into words) follows the memory estimator (hwsim.memory), and
+  its report is written as memory.json.
 """
 from __future__ import annotations
 
@@ -89,6 +92,7 @@ class _Planner:
         self.rows: dict[str, str] = {}         # layer -> how it is implemented (README)
         self.nodes: list = []                  # (layer, kind, input owners)
         self.lag: dict[str, int] = {}
+        self.memories, self.memory_report = vm_weights.weight_memories(graph, config)
 
     # --- planning ----------------------------------------------------------------------------
     def _uses(self, name):
@@ -105,7 +109,7 @@ class _Planner:
                     relu_src[uses[0].name] = layer.name
         for layer in g.layers:
             ins = list(layer.inputs)
-            self.lag[layer.name] = max((self.lag[s] for s in ins), default=0) + _row_lag(layer)
+            self.lag[layer.name] = max((self.lag[s] for s in ins), default=0) + _pixel_lag(g, layer)
             if layer.kind == "input":
                 self._own(layer.name, layer.name, g.shape(layer.name))
                 self.rows[layer.name] = "top-level input stream"
@@ -200,7 +204,10 @@ class _Planner:
             relu = self.fused.get(layer.name)
             arrays = vm_weights.layer_arrays(g, layer, lc, names.w, names.b)
             weight_files.append(WeightFile(f"firmware/weights/{names.w}.cpp", layer.name, arrays))
-            pragmas.extend(vm_weights.storage_pragmas(self.tool, lc.ram_style, (names.w, names.b)))
+            mems = self.memories.get(layer.name, {})
+            pragmas.extend(vm_weights.storage_pragmas(self.tool, names.w, mems.get("weights"), arrays[0].size))
+            if lc.bias is not None:
+                pragmas.extend(vm_weights.storage_pragmas(self.tool, names.b, mems.get("biases"), arrays[1].size))
             self.rows[layer.name] = ("conv1x1" if kind == "conv" and layer.kernel == (1, 1) and layer.padding == (0, 0)
                                      else "conv2d" if kind == "conv" else "dense") + (" + ReLU" if relu else "")
             if kind == "conv":
@@ -252,8 +259,7 @@ class _Planner:
             for j, s in enumerate(srcs):
                 extra = max(lags) - lags[j]
                 if extra > 0:
-                    c, _, w = self.sshape[s]
-                    depth[read_stream[(i, j)]] = max(fifo, extra * w * c + c)
+                    depth[read_stream[(i, j)]] = max(fifo, (extra + 1) * self.sshape[s][0])
         return depth
 
     def _project(self, typedefs, configs, weight_files, streams, calls, pragmas, tname) -> ProjectView:
@@ -271,7 +277,7 @@ class _Planner:
             output=_port(OUT_PORT, tname[out], cfg[out].result, self.sshape[out]),
             typedefs=typedefs, configs=tuple(configs), weight_files=tuple(weight_files),
             streams=tuple(streams), calls=tuple(calls), pragmas=tuple(pragmas),
-            kernel_headers=KERNEL_HEADERS, layers=rows, has_memory_report=False)
+            kernel_headers=KERNEL_HEADERS, layers=rows, has_memory_report=True)
 
 
 def _port(name, tname, t, shape) -> Port:
@@ -279,8 +285,11 @@ def _port(name, tname, t, shape) -> Port:
     return Port(name, tname, str(t), c * h * w, f"{c}x{h}x{w}", t.width, t.signed)
 
 
-def _row_lag(layer) -> int:
-    k = getattr(layer, "kernel", (1, 1))[0]
-    p = getattr(layer, "padding", (0, 0))[0]
-    return k - p if layer.kind in ("conv", "maxpool", "avgpool") and k > 1 else 0
+def _pixel_lag(graph, layer) -> int:
+    """Input pixels a KxK window layer reads before its first output: (K - 1 - P) * (W + 1)
+    (the kernels' line buffer; the fire module's expand1x1 FIFO rule)."""
+    if layer.kind not in ("conv", "maxpool", "avgpool") or layer.kernel[0] <= 1:
+        return 0
+    w = graph.in_shapes(layer)[0][2]
+    return max(layer.kernel[0] - 1 - layer.padding[0], 0) * (w + 1)
 

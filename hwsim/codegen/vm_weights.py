@@ -57,11 +57,33 @@ def bias_type(lc) -> FixedType:
     return lc.bias if lc.bias is not None else lc.weight
 
 
-def storage_pragmas(tool: str, ram_style: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Storage pragmas (without the HWSIM_PRAGMA wrapper) for weight arrays; none for `auto`."""
-    if ram_style == "auto":
+def weight_memories(graph, config) -> tuple[dict, object]:
+    """{layer: {"weights": MemoryMap, "biases": MemoryMap}} from the memory estimator (the one source
+    of truth for storage), and the estimator's report."""
+    from .. import memory
+    report = memory.estimate(graph, config, arch="stream")
+    out = {}
+    for row in report.layers:
+        mems = {m.role: m for m in row.memories if m.role in ("weights", "biases")}
+        if mems:
+            out[row.name] = mems
+    return out, report
+
+
+def storage_pragmas(tool: str, name: str, mem, n_values: int) -> tuple[str, ...]:
+    """Pragmas (without the HWSIM_PRAGMA wrapper) placing array `name` as the estimator mapped it:
+    its style (bram / uram / lutram ROM, or registers) and, for a memory wider than one value, the
+    reshape that packs `width / value bits` values per word."""
+    if mem is None:
         return ()
-    spec = _STORAGE[tool][ram_style]
+    if mem.style == "reg":
+        return (f"HLS ARRAY_PARTITION variable = {name} complete",)
+    spec = _STORAGE[tool][mem.style]
     if tool == "vitis":
-        return tuple(f"HLS BIND_STORAGE variable = {n} {spec}" for n in names)
-    return tuple(f"HLS RESOURCE variable = {n} {spec}" for n in names)
+        out = [f"HLS BIND_STORAGE variable = {name} {spec}"]
+    else:
+        out = [f"HLS RESOURCE variable = {name} {spec}"]
+    per_word = -(-n_values // mem.depth) if mem.depth else 1
+    if per_word > 1:
+        out.append(f"HLS ARRAY_RESHAPE variable = {name} block factor = {per_word}")
+    return tuple(out)

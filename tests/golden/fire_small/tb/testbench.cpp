@@ -1,0 +1,91 @@
+// C simulation testbench for fire.
+//   csim [input.bin [output.bin [expected.bin]]]   (defaults: tb_data/input.bin, tb_data/output.bin,
+//                                                    tb_data/expected.bin)
+// input.bin: N images of 64 int64 raw mantissas of ap_fixed<10,4> (little endian, HWC order).
+// output.bin: N x 96 int64 raw mantissas of ap_fixed<12,5,AP_RND,AP_SAT> (HWC order).
+// When expected.bin exists, the outputs are compared with it; exit code 1 on any difference.
+#include <stdint.h>
+#include <cstdio>
+#include <vector>
+
+#include "hwsim_common.h"
+#include "top.h"
+
+static int64_t raw_of(const t_fire_concat &v) {
+    uint64_t u = v.range(HWSIM_OUT_WIDTH - 1, 0).to_uint64();
+    if (HWSIM_OUT_SIGNED && ((u >> (HWSIM_OUT_WIDTH - 1)) & 1)) {
+        return (int64_t)u - ((int64_t)1 << HWSIM_OUT_WIDTH);
+    }
+    return (int64_t)u;
+}
+
+static bool read_file(const char *path, std::vector<int64_t> &data) {
+    FILE *f = std::fopen(path, "rb");
+    if (!f) {
+        return false;
+    }
+    int64_t buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, sizeof(int64_t), 4096, f)) > 0) {
+        data.insert(data.end(), buf, buf + n);
+    }
+    std::fclose(f);
+    return true;
+}
+
+int main(int argc, char **argv) {
+    const char *in_path = argc > 1 ? argv[1] : "tb_data/input.bin";
+    const char *out_path = argc > 2 ? argv[2] : "tb_data/output.bin";
+    const char *exp_path = argc > 3 ? argv[3] : "tb_data/expected.bin";
+    std::vector<int64_t> input;
+    if (!read_file(in_path, input)) {
+        std::fprintf(stderr, "tb: cannot read %s\n", in_path);
+        return 2;
+    }
+    if (input.empty() || input.size() % HWSIM_IN_SIZE != 0) {
+        std::fprintf(stderr, "tb: %s holds %lu values, not a multiple of %u\n", in_path,
+                     (unsigned long)input.size(), HWSIM_IN_SIZE);
+        return 2;
+    }
+    const size_t images = input.size() / HWSIM_IN_SIZE;
+    std::vector<int64_t> output(images * HWSIM_OUT_SIZE);
+    for (size_t img = 0; img < images; img++) {
+        hls::stream<t_input> x("tb_input");
+        hls::stream<t_fire_concat> y("tb_output");
+        for (size_t i = 0; i < HWSIM_IN_SIZE; i++) {
+            x.write(hwsim::raw_to<t_input>(input[img * HWSIM_IN_SIZE + i]));
+        }
+        top_fire(x, y);
+        if (!x.empty() || y.size() != HWSIM_OUT_SIZE) {
+            std::fprintf(stderr, "tb: image %lu: %lu inputs left unread, %lu outputs (expected %u)\n",
+                         (unsigned long)img, (unsigned long)x.size(), (unsigned long)y.size(), HWSIM_OUT_SIZE);
+            return 3;
+        }
+        for (size_t i = 0; i < HWSIM_OUT_SIZE; i++) {
+            output[img * HWSIM_OUT_SIZE + i] = raw_of(y.read());
+        }
+        std::fprintf(stderr, "tb: image %lu/%lu\n", (unsigned long)(img + 1), (unsigned long)images);
+    }
+    FILE *f = std::fopen(out_path, "wb");
+    if (!f || std::fwrite(output.data(), sizeof(int64_t), output.size(), f) != output.size()) {
+        std::fprintf(stderr, "tb: cannot write %s\n", out_path);
+        return 2;
+    }
+    std::fclose(f);
+    std::vector<int64_t> expected;
+    if (!read_file(exp_path, expected)) {
+        return 0;
+    }
+    if (expected.size() != output.size()) {
+        std::fprintf(stderr, "tb: %s holds %lu values, expected %lu\n", exp_path, (unsigned long)expected.size(),
+                     (unsigned long)output.size());
+        return 2;
+    }
+    size_t mismatches = 0;
+    for (size_t i = 0; i < output.size(); i++) {
+        mismatches += output[i] != expected[i];
+    }
+    std::printf("tb: %lu images, %lu values, %lu mismatches\n", (unsigned long)images, (unsigned long)output.size(),
+                (unsigned long)mismatches);
+    return mismatches ? 1 : 0;
+}
