@@ -1,0 +1,127 @@
+"""`hwsim tune`: the cheapest per-layer precisions that keep accuracy and fit a budget or device."""
+from __future__ import annotations
+
+import os
+import sys
+
+from . import common
+from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net
+
+EXIT_DROP, EXIT_NO_FIT = 1, 3
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "tune", help="search per-layer precisions: least on-chip memory within an accuracy drop",
+        description="Search per-layer weight and activation widths (integer bits from observed ranges, "
+                    "fractional bits as few as the accuracy allows) that minimise on-chip memory while "
+                    "the validation top-1 stays within --max-drop points of float and the memory fits "
+                    "--budget or --device; reports the held-out test split and writes a config YAML. "
+                    "Exit 1 when no config meets the drop, 3 when the result does not fit.")
+    common.add_model_args(p)
+    add_data_args(p)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--budget", metavar="SIZE", help="on-chip memory budget, e.g. 10MiB, 512KiB, 80Mb")
+    g.add_argument("--device", metavar="NAME", help="a device from the catalog, e.g. zcu102, zynq7020")
+    p.add_argument("--max-drop", type=float, required=True, metavar="PCT",
+                   help="largest allowed top-1 drop from float on the validation split, in percentage points")
+    p.add_argument("--widths", default="4..16", metavar="A..B", help="uniform start widths to try (default 4..16)")
+    p.add_argument("--min-width", type=int, default=2, metavar="N", help="fewest bits for any type (default 2)")
+    p.add_argument("--plot", metavar="FILE.png", help="Pareto front plot (default: <output>_pareto.png)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="tuned config to write")
+    p.set_defaults(command="tune")
+
+
+def _splits(args, graph):
+    from .. import data
+    k = num_classes(graph)
+    if (args.data or "digits") == "digits":
+        return (data.load("digits", graph.input_shape, k, split="val", seed=args.seed),
+                data.load("digits", graph.input_shape, k, split="test", seed=args.seed))
+    if args.data.startswith("digits:"):
+        raise ValueError("--data digits:SPLIT: tune uses the validation split to search and the test "
+                         "split to report; give --data digits")
+    return data.holdout(data.load(args.data, graph.input_shape, k), args.seed)
+
+
+def _pct(v) -> str:
+    return f"{100 * v:6.2f}%"
+
+
+def run(args) -> int:
+    import yaml
+    from .. import accuracy, config as cfg, devices, memory, plots, tune
+    from ..memory_units import format_bits, parse_size
+    if not 0 <= args.max_drop <= 100:
+        raise ValueError(f"--max-drop must be between 0 and 100 percentage points, got {args.max_drop:g}")
+    widths = parse_widths(args.widths)
+    out = args.output
+    if not out.lower().endswith((".yaml", ".yml")):
+        raise ValueError(f"--output {out!r}: the tuned config is YAML; name it .yaml or .yml")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+        raise FileNotFoundError(f"output folder not found: {os.path.dirname(os.path.abspath(out))}")
+    plot = args.plot or os.path.splitext(out)[0] + "_pareto.png"
+    plots._check_path(plot)
+    budget_bits = parse_size(args.budget) if args.budget else None
+    device = devices.get(args.device) if args.device else None
+
+    graph, before, name, model_args, weights = resolve_net(args)
+    if not graph.has_weights:
+        raise ValueError(f"{graph.name} has no weights")
+    val, test = _splits(args, graph)
+    log = (lambda m: None) if args.quiet else (lambda m: print(f"tune: {m}", file=sys.stderr))
+    with make_executor(args) as ex:
+        found = tune.search(graph, val.x, val.y, args.max_drop, widths, args.min_width, ex, args.chunk, log=log)
+        base = cfg.read(args.config) if args.config else {}
+        doc = tune.document(found.precision, name, model_args, weights, base, device.name if device else None)
+        after = cfg.load(doc, graph)
+        ev = accuracy.Evaluator(graph, test.x, ex, args.chunk)
+        ref, fixed_before, fixed_after = (r[0] for r in ev.run(
+            [None, accuracy.config_doc(before), accuracy.config_doc(after)], label="test split"))
+    vb = accuracy.Evaluator(graph, val.x).run([accuracy.config_doc(before)])[0][0]
+
+    def mem(c):
+        kw = {"budget": budget_bits} if budget_bits else {}
+        return memory.estimate(graph, c, "stream", device=device, **kw)
+    mb, ma = mem(before), mem(after)
+
+    def fits(rep) -> bool:
+        if device is not None:   # memory resources only: precision cannot change the DSP count
+            return all(c.ok for c in rep.checks if c.resource != "DSP")
+        return rep.fits_budget
+
+    t_float, t_before, t_after = (accuracy.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after))
+    target = f"device {device.name}" if device else f"budget {format_bits(budget_bits)}"
+    lines = [f"tuned {graph.name} for {target}, max drop {args.max_drop:g} points "
+             f"(search on {val.name}: {len(val)} images; held-out {test.name}: {len(test)} images)",
+             f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits",
+             f"{'float':18}{'-':>14}{'':12}{_pct(found.float_top1):>10}{_pct(t_float):>12}",
+             f"{'before (input)':18}{mb.totals.onchip_bits:>14,} {format_bits(mb.totals.onchip_bits):>11}"
+             f"{_pct(accuracy.topk(vb, val.y, 1)):>10}{_pct(t_before):>12}  {'yes' if fits(mb) else 'no'}",
+             f"{'after (tuned)':18}{ma.totals.onchip_bits:>14,} {format_bits(ma.totals.onchip_bits):>11}"
+             f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {'yes' if fits(ma) else 'no'}",
+             f"test drop {100 * (t_float - t_after):.2f} points (limit {args.max_drop:g}); "
+             f"start: uniform {found.start_width} bits; {found.evaluations} configs evaluated"]
+    if device is not None:
+        lines.append("device: " + ", ".join(f"{c.resource} {c.used}/{c.available}" for c in ma.checks))
+    comments = [f"hwsim tune: {target}, max drop {args.max_drop:g} points on {val.name}",
+                f"on-chip {ma.totals.onchip_bits} bits (before {mb.totals.onchip_bits}); val top-1 "
+                f"{100 * found.best.top1:.2f}% (float {100 * found.float_top1:.2f}%); test top-1 "
+                f"{100 * t_after:.2f}% (float {100 * t_float:.2f}%)"]
+    text = tune.to_yaml(doc, comments)
+    cfg.load(yaml.safe_load(cfg.quote_types(text)), graph)   # the file must load as a config
+    with open(out, "w") as f:
+        f.write(text)
+    plots.pareto_plot(found.points, found.pareto(), found.best, plot, found.float_top1, args.max_drop,
+                      budget_bits if budget_bits else (device.block_total_bits if device else None),
+                      f"{graph.name}: memory vs validation top-1")
+    print("\n".join(lines))
+    print(f"wrote {out} and {plot}", file=sys.stderr)
+    if not found.meets_drop:
+        print(f"tune: no config meets the drop of {args.max_drop:g} points on the validation split",
+              file=sys.stderr)
+        return EXIT_DROP
+    if not fits(ma):
+        print(f"tune: the tuned network does not fit the {target}", file=sys.stderr)
+        return EXIT_NO_FIT
+    return 0

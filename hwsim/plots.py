@@ -1,0 +1,90 @@
+"""Accuracy plots as PNG files (matplotlib, Agg backend: no display needed).
+
+- `sweep_plot`: top-1 accuracy and agreement (left axis) and on-chip memory (right axis) against
+  the bit width of a `hwsim compare --sweep`.
+- `pareto_plot`: every config `hwsim tune` evaluated (on-chip memory vs validation top-1), the
+  Pareto front, the chosen config, the accuracy target and the budget.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _check_path(path) -> str:
+    path = os.fspath(path)
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"plot file {path!r} must end in .png")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(f"plot folder not found: {parent}")
+    return path
+
+
+def sweep_plot(points, path, title: str = "") -> str:
+    """Plot hwsim.accuracy.SweepPoint rows to `path` (.png); returns the path."""
+    path = _check_path(path)
+    if not points:
+        raise ValueError("no sweep points to plot")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    bits = [p.width for p in points]
+    ax.plot(bits, [100 * p.fixed_top1 for p in points], "o-", color="tab:blue", label="fixed top-1")
+    ax.plot(bits, [100 * p.agreement for p in points], "s--", color="tab:cyan", label="agreement with float")
+    ax.set_xlabel("bit width (activations and weights)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 101)
+    ax.set_xticks(bits)
+    ax.grid(alpha=0.3)
+    ax2 = ax.twinx()
+    ax2.plot(bits, [p.onchip_bits / 8192 for p in points], "^-", color="tab:red", label="on-chip memory")
+    ax2.set_ylabel("on-chip memory (KiB)", color="tab:red")
+    ax2.set_ylim(bottom=0)
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [l.get_label() for l in lines], loc="center right", fontsize=8)
+    ax.set_title(title or "accuracy and on-chip memory vs bit width", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def pareto_plot(points, front, chosen, path, float_top1: float | None = None, max_drop: float | None = None,
+                budget_bits: int | None = None, title: str = "") -> str:
+    """Plot hwsim.tune.Point rows (all, the front, the chosen one) to `path` (.png)."""
+    path = _check_path(path)
+    if not points:
+        raise ValueError("no points to plot")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    kib = lambda b: b / 8192
+    ax.scatter([kib(p.onchip_bits) for p in points], [100 * p.top1 for p in points], s=12,
+               color="0.6", label="evaluated configs")
+    ax.plot([kib(p.onchip_bits) for p in front], [100 * p.top1 for p in front], "o-", color="tab:blue",
+            markersize=4, label="Pareto front")
+    ax.plot([kib(chosen.onchip_bits)], [100 * chosen.top1], "*", color="tab:red", markersize=14,
+            label="chosen")
+    if float_top1 is not None:
+        ax.axhline(100 * float_top1, color="tab:green", lw=1, label="float")
+        if max_drop is not None:
+            ax.axhline(100 * float_top1 - max_drop, color="tab:green", lw=1, ls="--",
+                       label=f"float - {max_drop:g} pts")
+    if budget_bits is not None and budget_bits <= 4 * max(p.onchip_bits for p in points):
+        ax.axvline(kib(budget_bits), color="tab:red", lw=1, ls=":", label="budget")
+    ax.set_xlabel("on-chip memory (KiB)")
+    ax.set_ylabel("validation top-1 (%)")
+    lo = min(100 * p.top1 for p in front) if front else 0
+    ax.set_ylim(max(0, min(lo, 100 * (float_top1 or 1) - (max_drop or 0)) - 5), 101)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title or "precision search: memory vs accuracy", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
