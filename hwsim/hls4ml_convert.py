@@ -100,9 +100,9 @@ def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
             if lc.reuse_factor > n_terms:
                 raise ValueError(f"{where}: ReuseFactor {lc.reuse_factor} exceeds the {n_terms} products "
                                  "per output")
-            if lc.weight.width <= 2:
-                raise ValueError(f"{where}: hls4ml replaces products by binary/ternary logic for "
-                                 f"weights of {lc.weight.width} bits ({lc.weight}); use 3 bits or more")
+            if lc.weight.is_int and lc.weight.width == 2 and lc.weight.signed:
+                raise ValueError(f"{where}: hls4ml multiplies by {lc.weight} weights as ternary "
+                                 "(-1, 0, +1; a weight of -2 acts as +1); use another weight type")
         if layer.kind == "concat" and len(layer.inputs) != 2:
             raise ValueError(f"{where}: hls4ml concatenates exactly two inputs, got {len(layer.inputs)}")
         if layer.kind == "add" and len(layer.inputs) != 2:

@@ -212,19 +212,36 @@ def test_unsigned_padded_maxpool_is_refused():
         hc.check_supported(g, c, "vitis", "parallel")
 
 
-def test_tiny_weights_are_refused():
+def test_ap_int2_weights_are_refused():
     g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
-    c = cfg.load({"precision": {"default": {"weight": "ap_fixed<2,1>"}}}, g)
-    with pytest.raises(ValueError, match="binary/ternary"):
+    c = cfg.load({"precision": {"default": {"weight": "ap_int<2>"}}}, g)
+    with pytest.raises(ValueError, match="fire.squeeze1x1: .*ternary"):
         hc.check_supported(g, c, "vitis", "parallel")
+    hc.check_supported(g, cfg.load({"precision": {"default": {"weight": "ap_fixed<2,1>"}}}, g),
+                       "vitis", "parallel")
 
 
-@pytest.mark.parametrize("tool,io_type,msg", [("quartus", "parallel", "unknown hls4ml tool"),
-                                              ("vitis", "serial", "unknown hls4ml io type")])
-def test_bad_options(tool, io_type, msg):
-    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
-    with pytest.raises(ValueError, match=msg):
-        hc.check_supported(g, cfg.load(None, g), tool, io_type)
+@pytest.mark.csim
+def test_ap_int2_weight_minus_two_multiplies_as_plus_one(tmp_path):
+    m = nn.Sequential(nn.Conv2d(1, 1, 1, bias=False)).eval()
+    with torch.no_grad():
+        m[0].weight.fill_(-2.0)
+    model = raw_hls4ml(m, (1, 2, 2), tmp_path, layers={"_0": {"weight": "ap_int<2>"}})
+    _quiet(model.write)
+    x = np.array([[[[1.0], [2.0]], [[-1.0], [0.5]]]])
+    y = predict(tmp_path, x, 4, timeout=600)
+    assert np.array_equal(y[0], x.ravel())          # ap_int<2> -2 times x should be -2x
+
+
+@pytest.mark.csim
+def test_unsigned_max_pool_padding_is_a_large_value(tmp_path):
+    m = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1)).eval()
+    model = raw_hls4ml(m, (1, 3, 3), tmp_path, default="ap_ufixed<8,4>")
+    _quiet(model.write)
+    y = predict(tmp_path, np.full((1, 3, 3, 1), 0.5), 9, timeout=600)
+    # every window that touches the padding returns the pad value 2**3 (MSB set), not 0.5
+    assert np.array_equal(y[0], [8, 8, 8, 8, 0.5, 8, 8, 8, 8])
+
 
 
 # --- average pooling divides toward zero ------------------------------------------------------

@@ -46,12 +46,13 @@ def one(net: str, path: str, images: int, repeats: int) -> dict:
     name, kwargs, io = NETS[net]
     graph = zoo.build(name, **kwargs)
     config = cfg.load(NARROW, graph)
+    setup = time.perf_counter() - t0
     rng = np.random.default_rng(0)
     x_raw = config.input.quantize(rng.standard_normal((images,) + tuple(graph.input_shape)))
     x = config.input.to_float(x_raw)
     expected = simulate.run(graph, x, config, reference=False).raw
     if path == "simulate":
-        build = time.perf_counter() - t0
+        build = setup
         run = lambda: simulate.run(graph, x, config, reference=False).raw  # noqa: E731
     else:
         tmp = Path(tempfile.mkdtemp(prefix=f"bench_{path}_"))
