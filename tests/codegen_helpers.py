@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim import config as cfg
 from hwsim import zoo
 
 
@@ -23,9 +22,3 @@ def build(name, seed=1, **kwargs):
     return with_random_biases(zoo.build(name, **kwargs), seed)
 
 
-def model_args(graph, name, **kwargs):
-    return dict(kwargs)
-
-
-def load(graph, doc=None):
-    return cfg.load(doc, graph)

@@ -1,8 +1,6 @@
 """`hwsim generate`: write an HLS project (or another registered backend's) for a network."""
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
