@@ -111,3 +111,29 @@ def test_compile_error_is_short(tmp_path, capsys):
     assert cli.main(["csim", str(out), "--images", "1", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "error" in err and "concatenate" in err and len(err.splitlines()) <= 16
+
+
+def test_other_layer_kinds_bit_exact(tmp_path):
+    """Layers the zoo's SqueezeNets do not use: conv without bias and with stride, average pool,
+    dropout with a type cast, flatten of a 2x2 map into dense; run through the hls runner directly."""
+    from hwsim import simulate, zoo
+    from hwsim.codegen import backends, render, writer
+    from hwsim.codegen.hls_backend import run_csim
+    from hwsim.graph import AvgPool2d, Conv2d, Dense, Dropout, Flatten, Graph, Input, MaxPool2d, ReLU
+    layers = (Input("input", (), shape=(3, 9, 9)),
+              Conv2d("c1", ("input",), out_channels=5, kernel=3, stride=2, padding=1, bias=False),
+              ReLU("r1", ("c1",)), AvgPool2d("ap", ("r1",), kernel=2, stride=1),
+              MaxPool2d("mp", ("ap",), kernel=2, stride=2, padding=1),
+              Dropout("d", ("mp",)), Flatten("f", ("d",)), Dense("fc", ("f",), out_features=6),
+              ReLU("r2", ("fc",)), Dense("out", ("r2",), out_features=4))
+    g = zoo.he_init(Graph("odd", layers), seed=2)
+    c = cfg.load({"precision": {"default": {"accum": "ap_fixed<20,7,AP_RND,AP_SAT>"},
+                                "layers": {"ap": {"accum": "lossless"}, "d": {"result": "ap_fixed<9,3,AP_RND,AP_SAT>"},
+                                           "out": {"bias": "ap_fixed<8,2>"}}}}, g)
+    out = writer.write_project(tmp_path / "odd", render(g, c))
+    assert lint(out) == []
+    x, x_raw = random_inputs(g, c, 3, 5)
+    expected = simulate.run(g, x, c, reference=False).raw
+    got = run_csim(backends.CsimRequest(out, g, c, x, x_raw, progress=False))
+    assert np.array_equal(got, expected)
+    assert len(np.unique(expected)) > 2
