@@ -130,7 +130,7 @@ class DaskExecutor(SerialExecutor):
     """Jobs on a Dask distributed cluster."""
     name = "dask"
 
-    def __init__(self, scheduler, progress: bool = True, stream=None):
+    def __init__(self, scheduler, progress: bool = True, stream=None, timeout: float = 10):
         super().__init__(progress, stream)
         try:
             from distributed import Client
@@ -141,7 +141,7 @@ class DaskExecutor(SerialExecutor):
             self.client = scheduler
         else:
             try:
-                self.client = Client(scheduler, timeout=10)
+                self.client = Client(scheduler, timeout=timeout)
             except (OSError, TimeoutError) as e:
                 raise ValueError(f"cannot connect to the Dask scheduler at {scheduler}: "
                                  f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None

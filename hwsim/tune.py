@@ -21,8 +21,9 @@ Search (deterministic: fixed order, no randomness):
 2. greedy shaving: knobs (each typed layer's result width, each weighted layer's weight width) are
    ordered by the on-chip bits one bit less would save (largest first); knobs that save less than
    `min_saving` of the start's on-chip bits per bit are left alone (they cost evaluations and save
-   nothing worth having); for each other knob in turn, a binary search finds the fewest bits
-   (>= `min_width`) that stay acceptable with every other knob as it is, and keeps them.
+   nothing worth having); for each other knob in turn, a binary search finds the fewest bits that
+   stay acceptable with every other knob as it is, and keeps them. A knob never goes below
+   `min_width` nor below its integer bits: shaving stops at zero fractional bits.
 Every evaluated config is a point (on-chip bits, validation top-1); `pareto` keeps the ones no other
 point beats on both. Memory is hwsim.memory's stream estimate (`onchip_bits`).
 """
@@ -215,17 +216,20 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
         (na if kind == "act" else nw)[name] = bits
         return na, nw
 
+    def lowest(kind, name):
+        return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
+
     def saving(k):
         kind, name = k
         cur = (a if kind == "act" else w)[name]
-        return memory(a, w) - memory(*with_width(kind, name, cur - 1)) if cur > min_width else 0
+        return memory(a, w) - memory(*with_width(kind, name, cur - 1)) if cur > lowest(kind, name) else 0
     order = sorted(range(len(knobs)), key=lambda i: (-saving(knobs[i]), i))
     floor = max(1, min_saving * start.onchip_bits)
     for i in order:
         kind, name = knobs[i]
         if saving(knobs[i]) < floor:
             continue
-        lo, hi = min_width, (a if kind == "act" else w)[name]
+        lo, hi = lowest(kind, name), (a if kind == "act" else w)[name]
         found = None
         while lo < hi:
             mid = (lo + hi) // 2
