@@ -112,7 +112,7 @@ def main() -> None:
                 raise SystemExit(f"{net}/{path} failed: {done.stderr.strip()[-400:] or done.stdout[-400:]}")
             r = json.loads(done.stdout.strip().splitlines()[-1])
             rows.append(r)
-            print(f"{net:<18} {path:<9} {r['build_s']:>9.2f} {r['s_per_image']:>10.5f} {r['peak_mb']:>9.0f}",
+            print(f"{net:<18} {path:<9} {r['build_s']:>9.3f} {r['s_per_image']:>10.5f} {r['peak_mb']:>9.0f}",
                   flush=True)
     key = "squeezenet_mini" if "squeezenet_mini" in nets else nets[0]
     by = {r["path"]: r for r in rows if r["net"] == key}
