@@ -20,12 +20,14 @@ hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line
 - no AdaptiveAvgPool2d: GlobalAvgPool is exported as an AvgPool2d over the whole map.
 - Vitis + Resource strategy with ReuseFactor > kernel area x input channels computes wrong
   results: refused.
+Also refused, because hls4ml's arithmetic differs there (docs/hls4ml.md): saturating accumulators
+(hls4ml's summation order differs), pool accumulators with parity/sign-dependent rounding, padded
+max pools on unsigned types (hls4ml's pad value is large), signed ap_int<2> weights (ternary).
 After conversion every layer's types are read back from hls4ml and checked against the Config.
 """
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
@@ -282,13 +284,9 @@ def verify_types(model, p: Plan) -> None:
                 raise ValueError(f"hls4ml layer {hname}: {key} type is {got}, asked for {want}")
 
 
-_HLS_TYPE = re.compile(r"^(ap_)?(u?fixed|u?int)<(.*)>$")
-
-
 def parse_hls_type(text: str) -> FixedType:
     """A FixedType from hls4ml's C++ spelling (ap_fixed<16,6,AP_TRN,AP_WRAP,0>, ap_int<8>)."""
-    t = FixedType.parse(text.replace(" ", ""))
-    return t
+    return FixedType.parse(text.replace(" ", ""))
 
 
 def resolved_config(model, graph: Graph, p: Plan) -> dict:
