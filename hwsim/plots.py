@@ -27,6 +27,17 @@ def _check_path(path) -> str:
     return path
 
 
+def _save(fig, path: str) -> None:
+    """Write the figure next to `path` first, then rename it into place."""
+    tmp = path + ".tmp"
+    try:
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def sweep_plot(points, path, title: str = "") -> str:
     """Plot hwsim.accuracy.SweepPoint rows to `path` (.png); returns the path."""
     path = _check_path(path)
@@ -50,7 +61,7 @@ def sweep_plot(points, path, title: str = "") -> str:
     ax.legend(lines, [l.get_label() for l in lines], loc="center right", fontsize=8)
     ax.set_title(title or "accuracy and on-chip memory vs bit width", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
     return path
 
@@ -85,6 +96,6 @@ def pareto_plot(points, front, chosen, path, float_top1: float | None = None, ma
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title or "precision search: memory vs accuracy", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
     return path

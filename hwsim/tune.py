@@ -16,8 +16,8 @@ condition implies the first and is the one that matters: a plain accuracy drop l
 lost images for lucky ones, which does not carry over to unseen data.
 
 Search (deterministic: fixed order, no randomness):
-1. global start: every activation and weight at one width W, W = widths[0], widths[1], ... until a
-   width is acceptable; that config is the start;
+1. global start: every activation and weight at one width W (raised, per type, to `min_width` and
+   to its integer bits), W = widths[0], widths[1], ... until a width is acceptable: the start;
 2. greedy shaving: knobs (each typed layer's result width, each weighted layer's weight width) are
    ordered by the on-chip bits one bit less would save (largest first); knobs that save less than
    `min_saving` of the start's on-chip bits per bit are left alone (they cost evaluations and save
@@ -192,9 +192,14 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
         points.extend(out)
         return out
 
+    def lowest(kind, name):
+        return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
+
     uniform, start = [], None
     for n in widths:
-        p = evaluate([(f"uniform {n}", dict.fromkeys(acts, n), dict.fromkeys(wts, n))], f"uniform {n} bits")[0]
+        ua = {k: max(n, lowest("act", k)) for k in acts}
+        uw = {k: max(n, lowest("weight", k)) for k in wts}
+        p = evaluate([(f"uniform {n}", ua, uw)], f"uniform {n} bits")[0]
         uniform.append(p)
         if meets(ref_top1, p, max_drop):
             start = p
@@ -215,9 +220,6 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
         na, nw = dict(a), dict(w)
         (na if kind == "act" else nw)[name] = bits
         return na, nw
-
-    def lowest(kind, name):
-        return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
 
     def saving(k):
         kind, name = k

@@ -6,6 +6,7 @@ import os
 import sys
 
 from . import common
+from .budget import write_atomic
 
 DEFAULT_MODEL = "squeezenet_mini"
 EXTENSIONS = {".json": "json", ".md": "md", ".html": "html", ".htm": "html", ".txt": "table"}
@@ -108,6 +109,8 @@ def run(args) -> int:
         raise ValueError("--plot draws the bit-width sweep; give --sweep A..B as well")
     if args.plot:
         plots._check_path(args.plot)
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise FileNotFoundError(f"output folder not found: {os.path.dirname(os.path.abspath(args.output))}")
     graph, config, *_ = resolve_net(args)
     if not graph.has_weights:
         raise ValueError(f"{graph.name} has no weights")
@@ -119,8 +122,7 @@ def run(args) -> int:
         report = accuracy.compare(graph, config, ds, ex, args.chunk, widths, calib)
     text = accuracy.render(report, _format(args))
     if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
+        write_atomic(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

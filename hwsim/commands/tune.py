@@ -5,7 +5,7 @@ import os
 import sys
 
 from . import common
-from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net
+from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net, write_atomic
 
 EXIT_DROP, EXIT_NO_FIT = 1, 3
 
@@ -110,8 +110,7 @@ def run(args) -> int:
                 f"{100 * t_after:.2f}% (float {100 * t_float:.2f}%)"]
     text = tune.to_yaml(doc, comments)
     cfg.load(yaml.safe_load(cfg.quote_types(text)), graph)   # the file must load as a config
-    with open(out, "w") as f:
-        f.write(text)
+    write_atomic(out, text)
     plots.pareto_plot(found.points, found.pareto(), found.best, plot, found.float_top1, args.max_drop,
                       budget_bits if budget_bits else (device.block_total_bits if device else None),
                       f"{graph.name}: memory vs validation top-1")
