@@ -64,14 +64,16 @@ def resolve_net(args):
     """(graph, config, model name, model_args, weights path): common.resolve with compare's defaults
     (squeezenet_mini, and its shipped digits weights when no weights and no shape change are given)."""
     from .. import config as cfg
-    from .. import data
+    from .. import data, zoo
     doc = cfg.read(args.config) if args.config else {}
     name = args.model or doc.get("model") or DEFAULT_MODEL
     args = argparse.Namespace(**vars(args))
-    reshaped = args.input_shape or args.num_classes or doc.get("model_args")
-    if name == DEFAULT_MODEL and not args.weights and not doc.get("weights") and not reshaped:
-        args.weights = data.demo_path()
     graph, config = common.resolve(args, default_model=DEFAULT_MODEL)
+    demo = zoo.build(DEFAULT_MODEL)
+    if (name == DEFAULT_MODEL and not args.weights and not doc.get("weights")
+            and str(graph) == str(demo)):        # the demo net's shape: use its trained weights
+        args.weights = data.demo_path()
+        graph, config = common.resolve(args, default_model=DEFAULT_MODEL)
     model_args = dict(doc.get("model_args") or {})
     if name != "fire":
         model_args.setdefault("num_classes", graph.shape(graph.output.name)[0])
