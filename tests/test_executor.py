@@ -78,7 +78,7 @@ def test_process_pool_evaluation_is_bit_identical(workload):
 
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed
     with distributed.LocalCluster(n_workers=1, processes=False, protocol="tcp", host="127.0.0.1",
                                   dashboard_address=None) as c:
         yield c

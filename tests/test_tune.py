@@ -1,7 +1,6 @@
 """Precision search: integer bits from ranges, config documents, the Pareto front, the search's
 guarantees (checked by direct simulation), the YAML it writes, and `hwsim tune` end to end."""
 import argparse
-import math
 
 import numpy as np
 import pytest

@@ -18,9 +18,6 @@ import json
 import os
 import time
 
-import numpy as np
-
-
 WEIGHT_LIMIT = 0.99   # below ap_fixed<8,1>'s largest value 127/128
 
 
