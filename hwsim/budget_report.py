@@ -124,7 +124,7 @@ def chart_bars(r: BudgetReport) -> list[tuple[str, int, int, int]]:
 def svg_chart(r: BudgetReport, width: int = 960, height: int = 420) -> str:
     bars = chart_bars(r)
     top = max(r.totals.onchip_bits, r.budget_bits) * 1.08 or 1
-    left, bottom, plot_h = 70, 130, height - 150
+    left, plot_h = 70, height - 150
     plot_w = width - left - 20
     step = plot_w / max(len(bars), 1)
     bw = max(step * 0.8, 1)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .devices import BRAM18_MODES, M20K_MODES, URAM_MODE, Device
+from .devices import BRAM18_MODES, URAM_MODE, Device
 
 LUTRAM_MAX_DEPTH = 64
 LUTRAM_MAX_BITS = 1024

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np

@@ -8,7 +8,6 @@ accumulators and results: every product truncated to 10 fractional bits) and hws
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -16,9 +15,7 @@ import pytest
 from hwsim import config as cfg
 from hwsim import simulate, zoo
 
-pytest.importorskip("torch")
-pytest.importorskip("hls4ml")
-backends = pytest.importorskip("hwsim.codegen.backends")
+from hwsim.codegen import backends
 from hwsim import hls4ml_bridge as hb  # noqa: E402
 from hwsim.commands.generate import generate_project  # noqa: E402
 
@@ -85,7 +82,6 @@ def test_mini_three_way(tmp_path, doc):
 
 
 @pytest.mark.csim
-@pytest.mark.skipif(not os.environ.get("HWSIM_SLOW"), reason="about 2-3 min each; set HWSIM_SLOW=1")
 @pytest.mark.parametrize("doc", [NARROW, LOSSLESS], ids=["narrow", "lossless"])
 def test_squeezenet1_1_three_way(tmp_path, doc):
     kwargs = {"input_shape": (3, 32, 32), "num_classes": 10}

@@ -6,7 +6,7 @@ from hwsim import reference, zoo
 from hwsim.graph import (Add, AvgPool2d, Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph,
                          Input, MaxPool2d, ReLU)
 
-torch = pytest.importorskip("torch")
+import torch
 F = torch.nn.functional
 from hwsim.torch_export import sanitize, to_torch  # noqa: E402
 

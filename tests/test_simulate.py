@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from hwsim import config as cfg, simulate, zoo
-from hwsim.fixed import FixedType
 from hwsim.graph import Conv2d, Graph, Input
 from hwsim.precision import add_type, mul_type
 

@@ -18,6 +18,7 @@ import json
 import os
 import time
 
+
 WEIGHT_LIMIT = 0.99   # below ap_fixed<8,1>'s largest value 127/128
 
 
