@@ -160,7 +160,7 @@ class FixedType:
 
     @cached_property
     def _fast(self) -> bool:
-        return (not self.is_int and self.width <= 52 and 0 <= self.frac <= MAX_ABS_FRAC
+        return (not self.is_int and self.width <= 52 and -60 <= self.frac <= MAX_ABS_FRAC
                 and (self.overflow in _SAT_FAMILY or (self.overflow == "AP_WRAP" and not self.sat_bits)))
 
     # --- conversions -----------------------------------------------------------------------
@@ -171,7 +171,15 @@ class FixedType:
             raise TypeError(f"quantize needs numeric data, got dtype {arr.dtype}")
         x64 = arr.astype(np.float64, copy=False)
         if self._fast:
-            return _quantize_fast(self, x64)
+            if self.frac >= 0:
+                return _quantize_fast(self, x64)
+            # x * 2**F with F < 0 could underflow for the tiniest inputs: those take the port
+            tiny = (np.abs(x64) < _TINY) & (x64 != 0)
+            if not tiny.any():
+                return _quantize_fast(self, x64)
+            out = _quantize_fast(self, np.where(tiny, 0.0, x64))
+            out[tiny] = [_from_double_scalar(self, float(v)) for v in x64[tiny]]
+            return out
         flat = x64.ravel()
         out = np.fromiter((_from_double_scalar(self, float(v)) for v in flat), np.int64, flat.size)
         return out.reshape(x64.shape)
@@ -277,10 +285,14 @@ _MAGIC = 1.5 * 2.0 ** 52                  # doubles in [2**52, 2**53) are spaced
 _MAGIC_BITS = np.array(_MAGIC).view(np.int64)
 
 
+_TINY = 2.0 ** -900     # below this, x * 2**F may underflow when F < 0 (quantize routes it to the port)
+
+
 def _quantize_fast(t: FixedType, x: np.ndarray) -> np.ndarray:
     y = np.empty(x.shape)
     with np.errstate(over="ignore", invalid="ignore"):
-        np.multiply(x, 2.0 ** t.frac, out=y)   # exact (or +-inf, read as huge): F in [0, 900]
+        # exact (or +-inf, read as huge) for F in [0, 900], and for F in [-60, 0) when |x| >= _TINY
+        np.multiply(x, 2.0 ** t.frac, out=y)
     if (t.overflow in ("AP_SAT", "AP_SAT_SYM") and max(-t.raw_min, t.raw_max) <= 2 ** 51
             and not np.isnan(y).any()):
         # Clipping to integer bounds commutes with rounding, and adding 1.5 * 2**52 to a double in

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +107,14 @@ def test_fast_cast_equals_the_scalar_port(data):
     r = data.draw(raws(src))
     assert list(dst.cast(np.array(r, dtype=np.int64), src)) == [
         _assign_scalar(dst, v, src.width, src.frac, src.signed) for v in r]
+
+
+@pytest.mark.parametrize("text", ["ap_fixed<4,10,AP_TRN,AP_SAT>", "ap_fixed<5,30,AP_RND_CONV,AP_SAT_SYM>",
+                                  "ap_ufixed<6,40,AP_TRN_ZERO,AP_WRAP>", "ap_fixed<8,60,AP_RND_INF,AP_SAT_ZERO>"])
+def test_negative_frac_fast_path_with_tiny_and_huge_inputs(text):
+    """F < 0 takes the fast path; inputs so tiny that x * 2**F would underflow take the port."""
+    t = FixedType.parse(text)
+    assert t.frac < 0 and t._fast
+    x = np.array([0.0, -0.0, 5e-324, -5e-324, -2.0 ** -1000, 2.0 ** -950, -3.7e-290, 1.0, -1.0,
+                  2.0 ** (t.integer - 2) * 1.5, -2.0 ** (t.integer + 3), 1e300, -np.inf, np.nan, 123456.789])
+    assert list(t.quantize(x)) == [_from_double_scalar(t, float(v)) for v in x]
