@@ -218,6 +218,25 @@ class FixedType:
         return (r < self.raw_min) | (r > self.raw_max)
 
 
+    def cast_counted(self, raw, src: "FixedType") -> tuple[np.ndarray, int]:
+        """`cast(raw, src)` and the number of values `overflows` flags, rounding only once."""
+        raw = np.asarray(raw)
+        # every value representable: no change (AP_SAT_SYM still maps raw_min to -max)
+        if self.overflow != "AP_SAT_SYM" and (self == src or (
+                not self.is_int and not src.is_int and self.frac == src.frac
+                and self.raw_min <= src.raw_min and src.raw_max <= self.raw_max)):
+            return raw.astype(np.int64, copy=False), 0
+        if self._fast and src.width <= 62 and raw.dtype.kind in "biu":
+            r = _round_raw(raw.astype(np.int64, copy=False), src, self.frac, self.quant)
+            if r is not None:
+                lo, hi = r < self.raw_min, r > self.raw_max
+                n = int(np.count_nonzero(lo) + np.count_nonzero(hi))
+                if self.overflow in _SAT_FAMILY:
+                    return _saturate(self, r, lo, hi).astype(np.int64, copy=False), n
+                return (_wrap(self, r) if n else r), n
+        return self.cast(raw, src), int(np.count_nonzero(self.overflows(raw, src)))
+
+
 def _mode(text, accepted) -> str | None:
     if not isinstance(text, str):
         return None

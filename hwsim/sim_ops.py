@@ -33,13 +33,16 @@ def im2col(x: np.ndarray, kernel, stride, padding, pad_value: int = 0) -> tuple[
     return win.reshape(n * oh * ow, c * kh * kw), oh, ow
 
 
-def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for int64 matrices, exact."""
-    amax = int(np.abs(a).max(initial=0))
+def exact_matmul(a: np.ndarray, b: np.ndarray, amax: int | None = None) -> np.ndarray:
+    """a @ b for integer matrices, exact; `a` may hold integers as float64 (im2col output).
+    `amax` bounds |a| when the caller knows it (saves a pass over a large `a`)."""
+    if amax is None:
+        amax = int(np.abs(a).max(initial=0))
     bmax = int(np.abs(b).max(initial=0))
     k = a.shape[1]
     if amax * bmax * k < EXACT:
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+        return (a.astype(np.float64, copy=False) @ b.astype(np.float64)).astype(np.int64)
+    a = a.astype(np.int64)
     lo_bits = 24
     if (1 << lo_bits) * bmax * k < EXACT and (amax >> lo_bits) * bmax * k < EXACT:
         hi = a >> lo_bits
@@ -120,16 +123,51 @@ def _accumulate(cols, w, acc0, shift, q, o, lo, hi, width, signed):
     return acc, counts.sum()
 
 
+@numba.njit(cache=True, parallel=True)
+def _sum_rounded(cols, w, acc0, shift, q):
+    """acc[r, j] = acc0[j] + sum_t round(cols[r,t]*w[j,t], shift): the exact sum of the rounded
+    products, before any wrap (wrap-around is addition mod 2**W, so one wrap at the end equals a
+    wrap after every step)."""
+    rows, terms = cols.shape
+    outs = w.shape[0]
+    acc = np.empty((rows, outs), np.int64)
+    for r in numba.prange(rows):
+        for j in range(outs):
+            a = np.int64(0)
+            if q == 0:
+                for t in range(terms):
+                    a += np.int64(cols[r, t] * w[j, t]) >> shift
+            else:
+                for t in range(terms):
+                    a += _round(np.int64(cols[r, t]) * np.int64(w[j, t]), shift, q)
+            acc[r, j] = acc0[j] + a
+    return acc
+
+
 def accumulate_products(cols: np.ndarray, w: np.ndarray, acc0: np.ndarray, prod_frac: int,
                         accum: FixedType) -> tuple[np.ndarray, int]:
     """Per-product cast into `accum` (hls4ml semantics). cols (R, T) and w (O, T) raw int64,
-    acc0 (O,) raw in accum. Returns (acc (R, O), number of overflow events)."""
+    acc0 (O,) raw in accum. Returns (acc (R, O), number of overflow events; for a wrapping
+    accumulator, the outputs whose exact sum of rounded products left its range)."""
     shift = prod_frac - accum.frac
+    if (accum.overflow == "AP_WRAP" and not accum.sat_bits and not accum.is_int and 0 < shift < 63):
+        # products are small: int32 operands (and an int32 product for truncation) when they fit
+        bits = _bits(cols) + _bits(w)
+        dt = np.int32 if bits <= 31 else np.int64
+        total = _sum_rounded(np.ascontiguousarray(cols, dt), np.ascontiguousarray(w, dt),
+                             acc0.astype(np.int64), shift, QUANT_MODES.index(accum.quant))
+        return accum.cast_counted(total, FixedType(62, 62 - accum.frac))
     if accum.overflow in OVF_CODES and not accum.sat_bits and not accum.is_int and abs(shift) < 63:
         return _accumulate(np.ascontiguousarray(cols), np.ascontiguousarray(w), acc0.astype(np.int64),
                            shift, QUANT_MODES.index(accum.quant), OVF_CODES[accum.overflow],
                            accum.raw_min, accum.raw_max, accum.width, accum.signed)
     return _accumulate_generic(cols, w, acc0, prod_frac, accum)
+
+
+def _bits(a: np.ndarray) -> int:
+    """Bits of a two's complement integer holding every value of a."""
+    m = int(max(-int(a.min(initial=0)) - 1, int(a.max(initial=0)), 0))
+    return m.bit_length() + 1
 
 
 def _accumulate_generic(cols, w, acc0, prod_frac, accum):
@@ -147,6 +185,24 @@ def _accumulate_generic(cols, w, acc0, prod_frac, accum):
         events += int(accum.overflows(s, stype).sum())
         acc = accum.cast(s, stype)
     return acc, events
+
+
+@numba.njit(cache=True)
+def _min_max(flat):
+    lo = flat[0]
+    hi = flat[0]
+    for v in flat:
+        if v < lo:
+            lo = v
+        elif v > hi:
+            hi = v
+    return lo, hi
+
+
+def min_max(raw: np.ndarray) -> tuple[int, int]:
+    """(min, max) of a non-empty integer array in one pass."""
+    lo, hi = _min_max(np.ascontiguousarray(raw).ravel())
+    return int(lo), int(hi)
 
 
 def trunc_div(raw: np.ndarray, n: int) -> np.ndarray:

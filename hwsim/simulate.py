@@ -29,7 +29,7 @@ from . import config as cfg
 from .fixed import FixedType
 from .graph import Graph
 from .precision import add_type
-from .sim_ops import accumulate_products, exact_matmul, im2col, trunc_div
+from .sim_ops import accumulate_products, exact_matmul, im2col, min_max, trunc_div
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _INT_MIN = np.iinfo(np.int64).min
@@ -126,24 +126,24 @@ def _count_input_overflow(t: FixedType, x: np.ndarray) -> int:
 
 
 def _stats(layer, lc, raw, ev, refs) -> LayerStats:
-    vals = lc.result.to_float(raw)
     ovf = int(ev.get("overflows", 0))
     sqnr = None
     if refs is not None:
+        vals = lc.result.to_float(raw)
         ref = refs[layer.name].astype(np.float64).reshape(vals.shape)
         err = float(np.sum((ref - vals) ** 2))
         sig = float(np.sum(ref ** 2))
         sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
-    return LayerStats(layer.name, layer.kind, str(lc.result), int(raw.size),
-                      float(vals.min()) if vals.size else 0.0, float(vals.max()) if vals.size else 0.0,
+    lo, hi = lc.result.to_float(np.array(min_max(raw))) if raw.size else (0.0, 0.0)
+    return LayerStats(layer.name, layer.kind, str(lc.result), int(raw.size), float(lo), float(hi),
                       ovf, ovf if lc.result.overflow in _SAT else 0,
                       int(ev.get("accum_overflows", 0)), int(ev.get("nans", 0)),
                       int(ev.get("weight_overflows", 0)), sqnr)
 
 
 def _cast_out(lc, raw, src: FixedType):
-    n = int(lc.result.overflows(raw, src).sum())
-    return lc.result.cast(raw, src), {"overflows": n}
+    out, n = lc.result.cast_counted(raw, src)
+    return out, {"overflows": n}
 
 
 # --- layers ------------------------------------------------------------------------------------
@@ -157,18 +157,31 @@ def _weights(graph, layer, lc):
     return wr, br, n
 
 
-def _dot(cols: np.ndarray, wm: np.ndarray, br, lc) -> tuple[np.ndarray, int]:
+def _type_bound(t: FixedType, x: np.ndarray) -> int:
+    """A bound on |x| for the exactness test: the type's, or the data's when the type's is loose."""
+    bound = max(-t.raw_min, t.raw_max)
+    return bound if bound < 2 ** 20 else int(np.abs(x).max(initial=0))
+
+
+def _wraps_exactly(lc) -> bool:
+    """Products enter accum_t without rounding and the accumulator wraps (no per-step effect)."""
+    acc_t = lc.accum
+    return (acc_t.frac >= lc.inputs[0].frac + lc.weight.frac and acc_t.overflow == "AP_WRAP"
+            and not acc_t.sat_bits and not acc_t.is_int)
+
+
+def _dot(cols: np.ndarray, wm: np.ndarray, br, lc, xmax: int | None = None) -> tuple[np.ndarray, int]:
     """Accumulator values (R, O) for rows of input terms `cols` (R, T) and weights `wm` (O, T)."""
     tin, acc_t = lc.inputs[0], lc.accum
     pf = tin.frac + lc.weight.frac
     acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wm.shape[0], np.int64)
     if lc.accum_lossless:
-        return (exact_matmul(cols, wm.T) << (acc_t.frac - pf)) + acc0, 0
-    if acc_t.frac >= pf and acc_t.overflow == "AP_WRAP" and not acc_t.sat_bits and not acc_t.is_int:
+        return (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0, 0
+    if _wraps_exactly(lc):
         # products enter exactly; wrap-around addition is associative, so wrap once at the end
-        total = (exact_matmul(cols, wm.T) << (acc_t.frac - pf)) + acc0
-        wide = FixedType(63, 63 - acc_t.frac)
-        return acc_t.cast(total, wide), int(acc_t.overflows(total, wide).sum())
+        total = (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0
+        out, n = acc_t.cast_counted(total, FixedType(62, 62 - acc_t.frac))
+        return out, n
     return accumulate_products(cols, wm, acc0, pf, acc_t)
 
 
@@ -176,8 +189,10 @@ def _conv(graph, layer, lc, ins):
     x = ins[0]
     n = x.shape[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
-    cols, oh, ow = im2col(x, layer.kernel, layer.stride, layer.padding)
-    acc, acc_ev = _dot(cols, wr.reshape(wr.shape[0], -1), br, lc)
+    exact = lc.accum_lossless or _wraps_exactly(lc)
+    # the GEMM paths read float64 columns (exact integers); the per-product loop reads int64
+    cols, oh, ow = im2col(x.astype(np.float64) if exact else x, layer.kernel, layer.stride, layer.padding)
+    acc, acc_ev = _dot(cols, wr.reshape(wr.shape[0], -1), br, lc, xmax=_type_bound(lc.inputs[0], x))
     acc = acc.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)
     out, ev = _cast_out(lc, acc, lc.accum)
     ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
@@ -187,7 +202,9 @@ def _conv(graph, layer, lc, ins):
 def _dense(graph, layer, lc, ins):
     x = ins[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
-    acc, acc_ev = _dot(x.reshape(x.shape[0], -1), wr, br, lc)
+    x2 = x.reshape(x.shape[0], -1)
+    acc, acc_ev = _dot(x2.astype(np.float64) if (lc.accum_lossless or _wraps_exactly(lc)) else x2,
+                       wr, br, lc, xmax=_type_bound(lc.inputs[0], x))
     out, ev = _cast_out(lc, acc[:, :, None, None], lc.accum)
     ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
     return out, ev
@@ -213,7 +230,13 @@ def _windows(x, kernel, stride, padding, out_hw, fill):
 def _maxpool(graph, layer, lc, ins):
     _, oh, ow = graph.shape(layer.name)
     win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), _INT_MIN)
-    return _cast_out(lc, win.max(axis=(4, 5)), lc.inputs[0])
+    kh, kw = layer.kernel
+    out = win[..., 0, 0].copy()
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                np.maximum(out, win[..., i, j], out=out)
+    return _cast_out(lc, out, lc.inputs[0])
 
 
 def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tuple[np.ndarray, int]:
@@ -259,8 +282,9 @@ def _average(lc, terms, n):
 def _concat(graph, layer, lc, ins):
     parts, n = [], 0
     for raw, t in zip(ins, lc.inputs):
-        parts.append(lc.result.cast(raw, t))
-        n += int(lc.result.overflows(raw, t).sum())
+        part, k = lc.result.cast_counted(raw, t)
+        parts.append(part)
+        n += k
     return np.concatenate(parts, axis=1), {"overflows": n}
 
 
