@@ -4,7 +4,7 @@ The chart (HTML and PNG) is a waterfall of stacked bars, one per layer with on-c
 starts at the running total of the layers before it and stacks the layer's weight bits (on chip) and
 activation bits, so the last bar ends at the network total and the horizontal line is the budget.
 In the layer architecture activations are one shared feature-map pool, drawn as a last bar.
-JSON schema "hwsim.budget/1": see docs/budget.md (BudgetReport.to_dict).
+JSON schema "hwsim.budget/1": see the README section "Memory budget" (BudgetReport.to_dict).
 """
 from __future__ import annotations
 

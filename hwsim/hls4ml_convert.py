@@ -20,7 +20,7 @@ hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line
 - no AdaptiveAvgPool2d: GlobalAvgPool is exported as an AvgPool2d over the whole map.
 - Vitis + Resource strategy with ReuseFactor > kernel area x input channels computes wrong
   results: refused.
-Also refused, because hls4ml's arithmetic differs there (docs/hls4ml.md): saturating accumulators
+Also refused, because hls4ml's arithmetic differs there (README: "Known hls4ml differences"): saturating accumulators
 (hls4ml's summation order differs), pool accumulators with parity/sign-dependent rounding, padded
 max pools on unsigned types (hls4ml's pad value is large), signed ap_int<2> weights (ternary).
 After conversion every layer's types are read back from hls4ml and checked against the Config.
