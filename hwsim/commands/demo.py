@@ -1,4 +1,4 @@
-"""`hwsim demo`: the main job end to end on the built-in defaults (what `make demo` runs).
+"""`hwsim demo`: The main job end to end on the built-in defaults (what `make demo` runs).
 
 1. budget   SqueezeNet 1.1 at 3x227x227 against 10 MiB (table, HTML page, PNG chart);
 2. compare  the shipped digits demo net (squeezenet_mini), fixed point vs float on the test split;
@@ -10,6 +10,7 @@ reports are.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ EXIT_FAILED = 1
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run budget, compare, generate and csim on the built-in defaults",
-                       description=__doc__.split("\n\n")[0] + " Reports go to OUT (default generated/demo).")
+                       description=__doc__.replace("`hwsim demo`: ", "", 1),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-o", "--out", default="generated/demo", metavar="DIR",
                    help="folder for reports and the generated project (default generated/demo)")
     p.add_argument("--images", type=int, default=8, metavar="N", help="C-simulated images (default 8)")
