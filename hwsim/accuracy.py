@@ -28,21 +28,7 @@ TYPED = ("input", "conv", "dense", "gap", "avgpool", "add", "concat")
 WORST = 3
 
 
-def config_doc(config: cfg.Config) -> dict:
-    """A config document that resolves to exactly `config`'s types (every layer explicit)."""
-    layers = {}
-    for name, lc in config.layers.items():
-        if lc.kind == "input":
-            continue
-        d = {"result": str(lc.result)}
-        if lc.weight is not None:
-            d["weight"] = str(lc.weight)
-        if lc.bias is not None:
-            d["bias"] = str(lc.bias)
-        if lc.accum is not None:
-            d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
-        layers[name] = d
-    return {"precision": {"input": str(config.input), "layers": layers}}
+config_doc = cfg.to_document     # a document that resolves to exactly a Config
 
 
 # --- jobs ----------------------------------------------------------------------------------------

@@ -116,6 +116,28 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
 
 
+def to_document(config: Config) -> dict:
+    """A config document that resolves to exactly `config` (explicit types for every layer)."""
+    prec, par = {}, {}
+    for name, lc in config.layers.items():
+        if lc.kind == "input":
+            continue
+        d = {"result": str(lc.result)}
+        if lc.weight is not None:
+            d["weight"] = str(lc.weight)
+        if lc.bias is not None:
+            d["bias"] = str(lc.bias)
+        if lc.accum is not None:
+            d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
+        prec[name] = d
+        if lc.kind in ("conv", "dense"):
+            par[name] = {"reuse_factor": lc.reuse_factor, "ram_style": lc.ram_style}
+    doc = {"precision": {"input": str(config.input), "layers": prec}, "hardware": dict(config.hardware)}
+    if par:
+        doc["parallel"] = {"layers": par}
+    return doc
+
+
 def read(source) -> dict:
     """A config document from a path (YAML or JSON), a dict, or None (empty)."""
     if source is None:

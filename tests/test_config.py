@@ -88,3 +88,12 @@ def test_issue_example_yaml_with_bare_types(fire, tmp_path):
 def test_lossless_accum_too_wide_names_layer_and_fix(fire):
     with pytest.raises(cfg.ConfigError, match=r"layer fire.expand1x1: a lossless accumulator does not fit.*explicit accum"):
         cfg.load(None, fire, precision="ap_fixed<32,16>")
+
+
+def test_to_document_reproduces_the_config(fire):
+    c = cfg.load({"precision": {"default": {"accum": "ap_fixed<18,7>"},
+                                "layers": {"fire.expand3x3": {"result": "ap_fixed<9,4,AP_RND,AP_SAT>"}}},
+                  "parallel": {"layers": {"fire.expand1x1": {"reuse_factor": 2}}}}, fire)
+    again = cfg.load(cfg.to_document(c), fire)
+    assert again.to_dict() == c.to_dict()
+    assert again["fire.expand1x1"].reuse_factor == 2

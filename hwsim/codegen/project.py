@@ -31,26 +31,7 @@ class Project:
     config: cfg.Config
 
 
-def config_document(config: cfg.Config) -> dict:
-    """A config document that resolves to exactly `config` (explicit types for every layer)."""
-    prec, par = {}, {}
-    for name, lc in config.layers.items():
-        if lc.kind == "input":
-            continue
-        d = {"result": str(lc.result)}
-        if lc.weight is not None:
-            d["weight"] = str(lc.weight)
-        if lc.bias is not None:
-            d["bias"] = str(lc.bias)
-        if lc.accum is not None:
-            d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
-        prec[name] = d
-        if lc.kind in ("conv", "dense"):
-            par[name] = {"reuse_factor": lc.reuse_factor, "ram_style": lc.ram_style}
-    doc = {"precision": {"input": str(config.input), "layers": prec}, "hardware": dict(config.hardware)}
-    if par:
-        doc["parallel"] = {"layers": par}
-    return doc
+config_document = cfg.to_document     # kept under this name for the project file's callers
 
 
 def document(graph: Graph, config: cfg.Config, model_args: Mapping[str, Any], backend: str,
