@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["CompileError", "RunError", "ap_types_dir", "compiler", "compile", "run", "kernels_dir"]
+__all__ = ["CompileError", "RunError", "ap_types_dir", "compiler", "compile", "run", "kernels_dir", "templates_dir"]
 
 STD_FLAGS = ("-std=c++14",)
 MAX_ERROR_LINES = 12
@@ -44,12 +44,18 @@ def ap_types_dir() -> Path:
     return folder
 
 
+def templates_dir() -> Path:
+    """templates/ of the source tree (editable install), else its copy in the installed package."""
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "templates", here / "_templates"):
+        if (folder / "kernels").is_dir() and (folder / "hls").is_dir():
+            return folder
+    raise RuntimeError(f"hwsim templates not found beside {here} (a broken installation)")
+
+
 def kernels_dir() -> Path:
-    """Folder of the hand-written HLS kernel headers (templates/kernels in the source tree)."""
-    folder = Path(__file__).resolve().parent.parent / "templates" / "kernels"
-    if not folder.is_dir():
-        raise RuntimeError(f"kernel headers not found at {folder}")
-    return folder
+    """Folder of the hand-written HLS kernel headers (templates/kernels)."""
+    return templates_dir() / "kernels"
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 
@@ -17,7 +16,6 @@ from ..graph import Graph
 from . import viewmodel
 from .idents import comment
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "hls"
 
 # project path -> template (weight files are added per layer)
 FILES = {
@@ -34,9 +32,8 @@ FILES = {
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    if not TEMPLATES_DIR.is_dir():
-        raise RuntimeError(f"HLS templates not found at {TEMPLATES_DIR}")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    from ..cpp import templates_dir
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "hls")),
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["comment"] = comment
