@@ -1,7 +1,8 @@
 """Fixed-point types that behave exactly like Xilinx ap_fixed / ap_ufixed / ap_int / ap_uint.
 
-Values are held as raw int64 mantissas: value = raw * 2**-frac. This module is the only place in
-hwsim that rounds or overflows a number.
+Values are held as raw int64 mantissas: value = raw * 2**-frac. This module, with its two helpers
+fixed_fast.py (vectorised and numba kernels) and fixed_port.py (the header port), is the only place
+in hwsim that rounds or overflows a number.
 
 Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_base.h):
 - double -> ap_fixed: the double is read as a 54-bit signed mantissa with its exponent (the header
@@ -18,8 +19,8 @@ Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_ba
   in a mode that rounds) make the C simulation assert; hwsim returns what the header's logic means.
 
 The literal port of the header's operator= and double constructors on Python integers lives in
-hwsim/fixed_port.py and is the reference for every mode. The vectorised fast paths here cover the
-common cases (any quantization mode with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0,
+hwsim/fixed_port.py and is the reference for every mode. The vectorised fast paths
+(fixed_fast.py) cover the common cases (any quantization mode with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0,
 W <= 52) and are tested against the port and against C++ built with the real headers.
 """
 from __future__ import annotations
@@ -30,6 +31,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .fixed_fast import (_SAT_FAMILY, _TINY, _cast_fast, _quantize_fast, _round_exact, _round_raw,
+                         _saturate, _wrap)
 from .fixed_port import _assign_scalar, _from_double_scalar
 
 QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF", "AP_RND_INF",
@@ -37,7 +40,6 @@ QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF
 OVERFLOW_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM", "AP_WRAP_SM")
 MAX_WIDTH = 63          # raw mantissas are int64
 MAX_ABS_FRAC = 900      # keeps every scaling of a double exact
-_SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
 _TYPE_RE = re.compile(r"^\s*(ap_)?(fixed|ufixed|int|uint)\s*<([^<>]*)>\s*$", re.IGNORECASE)
 _ACCEPTED = ("ap_fixed<W,I[,Q[,O[,N]]]>, ap_ufixed<...>, ap_int<W>, ap_uint<W> "
@@ -251,151 +253,3 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{text!r} is not an integer") from None
-
-
-# ---------------------------------------------------------------------------------------------
-# Vectorised fast paths (see module docstring for when they apply).
-# ---------------------------------------------------------------------------------------------
-def _round_float(y: np.ndarray, quant: str) -> np.ndarray:
-    """Round exact doubles to integers by an ap_fixed quantization mode (exactly: no `y + 0.5`)."""
-    if quant == "AP_TRN":
-        return np.floor(y)
-    if quant == "AP_TRN_ZERO":
-        return np.trunc(y)
-    if quant == "AP_RND_CONV":
-        return np.rint(y)
-    fl = np.floor(y)
-    half = fl + 0.5          # exact while |fl| < 2**52; beyond that y is an integer (y == fl)
-    frac = y != fl           # False for integers, +-inf and NaN
-    if quant == "AP_RND":
-        inc = (y >= half) & frac
-    elif quant == "AP_RND_MIN_INF":
-        inc = (y > half) & frac
-    elif quant == "AP_RND_INF":
-        inc = ((y > half) | ((y == half) & (y > 0))) & frac
-    else:                    # AP_RND_ZERO
-        inc = ((y > half) | ((y == half) & (y < 0))) & frac
-    return fl + inc
-
-
-def _sat_low(t: FixedType) -> int:
-    """Lowest raw value AP_SAT / AP_SAT_SYM produce: AP_SAT_SYM sets bit 0 of the minimum, which
-    gives -max for signed W > 1 but leaves a 1-bit signed type at -1."""
-    return t.raw_min + 1 if (t.overflow == "AP_SAT_SYM" and t.signed and t.width > 1) else t.raw_min
-
-
-def _saturate(t: FixedType, r, lo_out, hi_out):
-    """Apply a SAT-family overflow mode to rounded values r (int64 or float) given out-of-range masks."""
-    if t.overflow == "AP_SAT_ZERO":
-        return np.where(lo_out | hi_out, 0, r)
-    lo = _sat_low(t)
-    return np.clip(r, lo, t.raw_max)
-
-
-def _wrap(t: FixedType, r: np.ndarray) -> np.ndarray:
-    mask = np.int64((1 << t.width) - 1)
-    if t.signed:
-        off = np.int64(1 << (t.width - 1))
-        return ((r + off) & mask) - off
-    return r & mask
-
-
-_MAGIC = 1.5 * 2.0 ** 52                  # doubles in [2**52, 2**53) are spaced exactly 1 apart
-_MAGIC_BITS = np.array(_MAGIC).view(np.int64)
-
-
-_TINY = 2.0 ** -900     # below this, x * 2**F may underflow when F < 0 (quantize routes it to the port)
-
-
-def _quantize_fast(t: FixedType, x: np.ndarray) -> np.ndarray:
-    y = np.empty(x.shape)
-    with np.errstate(over="ignore", invalid="ignore"):
-        # exact (or +-inf, read as huge) for F in [0, 900], and for F in [-60, 0) when |x| >= _TINY
-        np.multiply(x, 2.0 ** t.frac, out=y)
-    if (t.overflow in ("AP_SAT", "AP_SAT_SYM") and max(-t.raw_min, t.raw_max) <= 2 ** 51
-            and not np.isnan(y).any()):
-        # Clipping to integer bounds commutes with rounding, and adding 1.5 * 2**52 to a double in
-        # [-2**51, 2**51] leaves round(y) in the low mantissa bits (round-half-even: AP_RND_CONV).
-        if t.quant != "AP_RND_CONV":
-            y = _round_float(y, t.quant)
-        np.clip(y, _sat_low(t), t.raw_max, out=y)
-        y += _MAGIC
-        raw = y.view(np.int64)
-        raw -= _MAGIC_BITS
-        return raw
-    r = _round_float(y, t.quant)
-    if t.overflow in _SAT_FAMILY:
-        if t.overflow == "AP_SAT_ZERO":
-            out = _saturate(t, r, r < t.raw_min, r > t.raw_max)
-        else:
-            out = _saturate(t, r, None, None)
-        nan = np.isnan(y)
-        if nan.any():     # the header reads NaN as a huge magnitude with the double's sign
-            out = np.where(nan, _nan_value(t, x), out)
-        return out.astype(np.int64)
-    big = ~(np.abs(r) < 2.0 ** 62)        # also NaN / inf
-    if big.any():
-        out = np.empty(x.shape, np.int64)
-        ok = ~big
-        out[ok] = _wrap(t, r[ok].astype(np.int64))
-        out[big] = [_from_double_scalar(t, float(v)) for v in x[big]]
-        return out
-    return _wrap(t, r.astype(np.int64))
-
-
-def _nan_value(t: FixedType, x: np.ndarray) -> np.ndarray:
-    neg = np.signbit(x)
-    if t.overflow == "AP_SAT_ZERO":
-        return np.zeros(x.shape)
-    lo = _sat_low(t)
-    return np.where(neg, float(lo), float(t.raw_max))
-
-
-def _round_raw(raw: np.ndarray, src: FixedType, frac: int, quant: str) -> np.ndarray | None:
-    """Round raw values of `src` to `frac` fractional bits, unbounded, in int64 (None if it cannot)."""
-    k = src.frac - frac
-    if k <= 0:
-        return None if src.width - k > 62 else raw << np.int64(-k)
-    if k > 62:
-        return None
-    fl = raw >> np.int64(k)
-    if quant == "AP_TRN":
-        return fl
-    rem = raw & np.int64((1 << k) - 1)
-    half = np.int64(1 << (k - 1))
-    neg = raw < 0
-    if quant == "AP_TRN_ZERO":
-        inc = neg & (rem != 0)
-    elif quant == "AP_RND":
-        inc = rem >= half
-    elif quant == "AP_RND_MIN_INF":
-        inc = rem > half
-    elif quant == "AP_RND_ZERO":
-        inc = (rem > half) | ((rem == half) & neg)
-    elif quant == "AP_RND_INF":
-        inc = (rem > half) | ((rem == half) & ~neg)
-    else:   # AP_RND_CONV
-        inc = (rem > half) | ((rem == half) & ((fl & 1) == 1))
-    return fl + inc
-
-
-def _round_exact(v: int, src_frac: int, frac: int, quant: str) -> int:
-    """Python-int version of _round_raw for any magnitude."""
-    k = src_frac - frac
-    if k <= 0:
-        return v << -k
-    fl, rem, half = v >> k, v & ((1 << k) - 1), 1 << (k - 1)
-    inc = {"AP_TRN": False, "AP_TRN_ZERO": v < 0 and rem != 0, "AP_RND": rem >= half,
-           "AP_RND_MIN_INF": rem > half, "AP_RND_ZERO": rem > half or (rem == half and v < 0),
-           "AP_RND_INF": rem > half or (rem == half and v >= 0),
-           "AP_RND_CONV": rem > half or (rem == half and fl & 1 == 1)}[quant]
-    return fl + int(inc)
-
-
-def _cast_fast(t: FixedType, raw: np.ndarray, src: FixedType) -> np.ndarray | None:
-    r = _round_raw(raw, src, t.frac, t.quant)
-    if r is None:
-        return None
-    if t.overflow in _SAT_FAMILY:
-        return _saturate(t, r, r < t.raw_min, r > t.raw_max).astype(np.int64)
-    return _wrap(t, r)

@@ -3,8 +3,9 @@ per-product accumulation loop used when an explicit (narrow) accumulator type ro
 
 Exactness: the GEMM runs in float64 BLAS, which is exact while every partial sum stays below 2**53;
 larger operands are split into 24-bit halves (each half-product GEMM exact), and beyond that an
-int64 matmul is used. Rounding and overflow rules come from hwsim.fixed (the numba loop mirrors
-`_round_raw` and the SAT/WRAP rules there and is tested against FixedType.cast).
+int64 matmul is used. Rounding and overflow rules come from hwsim.fixed_fast (`round_shift`,
+`overflow_scalar`: the scalar forms of FixedType's rules); the loops are tested against
+FixedType.cast.
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import numba
 import numpy as np
 
 from .fixed import QUANT_MODES, FixedType
+from .fixed_fast import OVF_CODES, overflow_scalar, round_shift
 
 EXACT = float(2 ** 53)
-OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
 
 
 def im2col(x: np.ndarray, kernel, stride, padding, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
@@ -52,52 +53,6 @@ def exact_matmul(a: np.ndarray, b: np.ndarray, amax: int | None = None) -> np.nd
     return a @ b
 
 
-@numba.njit(cache=True, inline="always")
-def _round(p, k, q):
-    """Round raw p by k bits (k > 0) with quantization code q (index in QUANT_MODES)."""
-    fl = p >> k
-    if q == 0:
-        return fl
-    rem = p & ((np.int64(1) << k) - 1)
-    half = np.int64(1) << (k - 1)
-    if q == 1:     # AP_TRN_ZERO
-        inc = p < 0 and rem != 0
-    elif q == 2:   # AP_RND
-        inc = rem >= half
-    elif q == 3:   # AP_RND_ZERO
-        inc = rem > half or (rem == half and p < 0)
-    elif q == 4:   # AP_RND_MIN_INF
-        inc = rem > half
-    elif q == 5:   # AP_RND_INF
-        inc = rem > half or (rem == half and p >= 0)
-    else:          # AP_RND_CONV
-        inc = rem > half or (rem == half and (fl & 1) == 1)
-    return fl + np.int64(inc)
-
-
-@numba.njit(cache=True, inline="always")
-def _overflow(v, o, lo, hi, width, signed):
-    if v > lo and v <= hi:
-        return v, 0
-    if v == lo:
-        if o == 3 and signed:
-            return lo + 1, 1
-        return v, 0
-    if o == 0:
-        mask = (np.int64(1) << width) - 1
-        if signed:
-            off = np.int64(1) << (width - 1)
-            return ((v + off) & mask) - off, 1
-        return v & mask, 1
-    if o == 2:
-        return np.int64(0), 1
-    if v > hi:
-        return hi, 1
-    if o == 3 and signed:
-        return lo + 1, 1
-    return lo, 1
-
-
 @numba.njit(cache=True, parallel=True)
 def _accumulate(cols, w, acc0, shift, q, o, lo, hi, width, signed):
     """acc[r, j] = acc0[j]; for each term t: acc = ovf(acc + ovf(round(cols[r,t]*w[j,t], shift)))."""
@@ -112,11 +67,11 @@ def _accumulate(cols, w, acc0, shift, q, o, lo, hi, width, signed):
             for t in range(terms):
                 p = cols[r, t] * w[j, t]
                 if shift > 0:
-                    p = _round(p, shift, q)
+                    p = round_shift(p, shift, q)
                 elif shift < 0:
                     p = p << (-shift)
-                p, c1 = _overflow(p, o, lo, hi, width, signed)
-                a, c2 = _overflow(a + p, o, lo, hi, width, signed)
+                p, c1 = overflow_scalar(p, o, lo, hi, width, signed)
+                a, c2 = overflow_scalar(a + p, o, lo, hi, width, signed)
                 cnt += c1 + c2
             acc[r, j] = a
         counts[r] = cnt
@@ -136,10 +91,10 @@ def _sum_rounded(cols, w, acc0, shift, q):
             a = np.int64(0)
             if q == 0:
                 for t in range(terms):
-                    a += np.int64(cols[r, t] * w[j, t]) >> shift
+                    a += round_shift(np.int64(cols[r, t] * w[j, t]), shift, 0)
             else:
                 for t in range(terms):
-                    a += _round(np.int64(cols[r, t]) * np.int64(w[j, t]), shift, q)
+                    a += round_shift(np.int64(cols[r, t]) * np.int64(w[j, t]), shift, q)
             acc[r, j] = acc0[j] + a
     return acc
 
@@ -203,9 +158,3 @@ def min_max(raw: np.ndarray) -> tuple[int, int]:
     """(min, max) of a non-empty integer array in one pass."""
     lo, hi = _min_max(np.ascontiguousarray(raw).ravel())
     return int(lo), int(hi)
-
-
-def trunc_div(raw: np.ndarray, n: int) -> np.ndarray:
-    """`acc /= n` for an ap_fixed accumulator and a positive int: truncation toward zero."""
-    q = np.abs(raw) // n
-    return np.where(raw < 0, -q, q)

@@ -29,7 +29,8 @@ from . import config as cfg
 from .fixed import FixedType
 from .graph import Graph
 from .precision import add_type
-from .sim_ops import accumulate_products, exact_matmul, im2col, min_max, trunc_div
+from .fixed_fast import div_trunc
+from .sim_ops import accumulate_products, exact_matmul, im2col, min_max
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _INT_MIN = np.iinfo(np.int64).min
@@ -274,7 +275,7 @@ def _gap(graph, layer, lc, ins):
 
 def _average(lc, terms, n):
     acc, acc_ev = _sum_in_accum(terms, lc.inputs[0], lc.accum, lc.accum_lossless)
-    out, ev = _cast_out(lc, trunc_div(acc, n), lc.accum)
+    out, ev = _cast_out(lc, div_trunc(acc, n), lc.accum)
     ev["accum_overflows"] = acc_ev
     return out, ev
 
