@@ -28,7 +28,8 @@ from . import vm_weights
 from .idents import comment, ident, unique_idents
 from .vm_types import LayerRow, Port, ProjectView, Stream, TypeDef, WeightFile
 
-TOOLS = {"vitis": ("vitis_hls", "-std=c++14"), "vivado": ("vivado_hls", "-std=c++0x")}
+# tool -> (command, compiler language flag, open_solution options)
+TOOLS = {"vitis": ("vitis_hls", "-std=c++14", " -flow_target vivado"), "vivado": ("vivado_hls", "-std=c++0x", "")}
 KERNEL_HEADERS = ("hwsim_common.h", "hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h")
 IN_PORT, OUT_PORT = "input_stream", "output_stream"
 WIRING = ("dropout", "flatten")
@@ -265,13 +266,14 @@ class _Planner:
     def _project(self, typedefs, configs, weight_files, streams, calls, pragmas, tname) -> ProjectView:
         g, cfg = self.g, self.cfg
         hw = cfg.hardware
-        cmd, std = TOOLS[self.tool]
+        cmd, std, solution_opts = TOOLS[self.tool]
         clock = float(hw["clock_mhz"])
         inp, out = g.input.name, self.out_owner
         rows = tuple(LayerRow(l.name, l.kind, "x".join(map(str, g.shape(l.name))), str(cfg[l.name].result),
                               self.rows.get(l.name, "")) for l in g.layers)
         return ProjectView(
             model=g.name, top=self.top, tool=self.tool, tool_command=cmd, cxx_std_hls=std,
+            solution_options=solution_opts,
             part=str(hw["part"]), clock_mhz=f"{clock:g}", clock_period_ns=f"{1000.0 / clock:g}",
             input=_port(IN_PORT, tname[inp], cfg[inp].result, self.sshape[inp]),
             output=_port(OUT_PORT, tname[out], cfg[out].result, self.sshape[out]),

@@ -94,6 +94,7 @@ class ProjectView:
     tool: str                # "vitis" | "vivado"
     tool_command: str        # "vitis_hls" | "vivado_hls"
     cxx_std_hls: str         # language flag for the HLS tool's compiler
+    solution_options: str    # extra open_solution options ("" or " -flow_target vivado")
     part: str
     clock_mhz: str
     clock_period_ns: str
