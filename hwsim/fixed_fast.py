@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from .fixed import FixedType
 
 _SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
+_QUANT_CODES = {m: i for i, m in enumerate(("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF",
+                                            "AP_RND_INF", "AP_RND_CONV"))}   # fixed.QUANT_MODES order
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,8 +169,9 @@ def _cast_fast(t: FixedType, raw: np.ndarray, src: FixedType) -> np.ndarray | No
 
 
 # ---------------------------------------------------------------------------------------------
-# Scalar rules for numba loops (the simulator's per-product accumulation). Quantization codes are
-# indices in fixed.QUANT_MODES; overflow codes are OVF_CODES. Tested against FixedType.cast.
+# Scalar rules for numba loops (the simulator's per-product accumulation and fused epilogues).
+# Quantization codes are indices in fixed.QUANT_MODES; overflow codes are OVF_CODES. Tested against
+# FixedType.cast and cast_counted.
 # ---------------------------------------------------------------------------------------------
 OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
 
@@ -218,6 +221,108 @@ def overflow_scalar(v, o, lo, hi, width, signed):
     if o == 3 and signed:
         return lo + 1, 1
     return lo, 1
+
+
+@numba.njit(cache=True, inline="always")
+def cast_row(src, dst, rules):
+    """dst[t] = src[t] cast by `rules` (see `rules`); returns (out-of-range count, min, max)."""
+    k, q, o, lo, hi, width, signed = rules
+    cnt, mn, mx = np.int64(0), np.int64(hi), np.int64(lo)
+    if (k <= 0 or q == 0) and (o == 1 or o == 0):
+        # floor shift, then AP_SAT (clamp) or AP_WRAP: branch-free, so the loop vectorizes
+        mask = (np.int64(1) << width) - 1
+        off = (np.int64(1) << (width - 1)) if signed else np.int64(0)
+        for t in range(len(src)):
+            r = src[t] >> k if k >= 0 else src[t] << (-k)
+            out = r < lo or r > hi
+            cnt += out
+            if o == 1:
+                v = min(max(r, lo), hi)
+            else:
+                v = (((r + off) & mask) - off) if out else r
+            dst[t] = v
+            mn = min(mn, v)
+            mx = max(mx, v)
+        return cnt, mn, mx
+    for t in range(len(src)):
+        a = src[t]
+        if k > 0:
+            r = round_shift(a, k, q)
+        else:
+            r = a << (-k)
+        v, _ = overflow_scalar(r, o, lo, hi, width, signed)
+        cnt += r < lo or r > hi
+        dst[t] = v
+        mn = min(mn, v)
+        mx = max(mx, v)
+    return cnt, mn, mx
+
+
+def rules(src: FixedType, dst: FixedType):
+    """The cast src -> dst as the tuple cast_row reads (shift, quantization and overflow codes, raw
+    bounds, width, signedness), or None when cast_row does not implement it (use cast_counted)."""
+    k = src.frac - dst.frac
+    if not (dst._fast and dst.overflow in OVF_CODES and not dst.sat_bits and dst.width >= 2
+            and src.width <= 62 and -62 < k < 62 and src.width - min(k, 0) <= 62):
+        return None
+    return (k, _QUANT_CODES[dst.quant], OVF_CODES[dst.overflow], dst.raw_min, dst.raw_max, dst.width,
+            dst.signed)
+
+
+@numba.njit(cache=True, nogil=True)
+def _quantize_rows(x, scale, q, o, lo, hi, width, signed, out, start, stop):
+    """out = quantize(x) for the rows [start, stop) while |x * scale| < 4e18 (finite);
+    returns (ok, overflows, min, max)."""
+    ok, cnt, mn, mx = 1, np.int64(0), np.int64(hi), np.int64(lo)
+    for i in range(start, stop):
+        for j in range(x.shape[1]):
+            y = np.float64(x[i, j]) * scale
+            if not abs(y) < 4.0e18:             # also NaN and inf: the caller takes the exact path
+                return np.array([0, cnt, mn, mx], np.int64)
+            fl = np.floor(y)
+            if q == 0:
+                rf = fl
+            elif q == 1:
+                rf = np.trunc(y)
+            elif q == 6:
+                rf = np.rint(y)
+            else:
+                half = fl + 0.5
+                if y == fl:
+                    inc = False
+                elif q == 2:
+                    inc = y >= half
+                elif q == 4:
+                    inc = y > half
+                elif q == 5:
+                    inc = y > half or (y == half and y > 0)
+                else:
+                    inc = y > half or (y == half and y < 0)
+                rf = fl + 1.0 if inc else fl
+            r = np.int64(rf)
+            cnt += r < lo or r > hi
+            v, _ = overflow_scalar(r, o, lo, hi, width, signed)
+            out[i, j] = v
+            mn = min(mn, v)
+            mx = max(mx, v)
+    return np.array([ok, cnt, mn, mx], np.int64)
+
+
+def quantize_counted(t: FixedType, x: np.ndarray):
+    """(t.quantize(x), values whose rounded value leaves t's range, min raw, max raw) in one pass,
+    or None when x has NaN, inf or huge values or t is a type this kernel does not cover."""
+    r = rules(t, t)
+    if r is None or not 0 <= t.frac <= 900 or x.size == 0 or x.dtype.kind != "f":
+        return None
+    from .threads import parallel_map, split
+    flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    out = np.empty(flat.shape, np.int64)
+    cuts = split(flat.shape[0], 64)
+    st = np.array(parallel_map(lambda i: _quantize_rows(flat, 2.0 ** t.frac, *r[1:], out, *cuts[i]),
+                               len(cuts)))
+    if not st[:, 0].all():
+        return None
+    return out.reshape(x.shape), int(st[:, 1].sum()), int(st[:, 2].min()), int(st[:, 3].max())
 
 
 def div_trunc(raw: np.ndarray, n: int) -> np.ndarray:

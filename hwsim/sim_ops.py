@@ -13,7 +13,8 @@ import numba
 import numpy as np
 
 from .fixed import QUANT_MODES, FixedType
-from .fixed_fast import OVF_CODES, overflow_scalar, round_shift
+from .threads import parallel_map, split
+from .fixed_fast import OVF_CODES, cast_row, overflow_scalar, round_shift, rules
 
 EXACT = float(2 ** 53)
 
@@ -158,3 +159,47 @@ def min_max(raw: np.ndarray) -> tuple[int, int]:
     """(min, max) of a non-empty integer array in one pass."""
     lo, hi = _min_max(np.ascontiguousarray(raw).ravel())
     return int(lo), int(hi)
+
+
+@numba.njit(cache=True, nogil=True)
+def _maxpool(x, kh, kw, sh, sw, ph, pw, rules, out, start, stop):
+    """out[plane] for the (n, c) planes in [start, stop): the max over the window positions inside
+    x (padding and ceil overhang ignored), cast by `rules`. Returns [out-of-range count, min, max]."""
+    c, h, w = x.shape[1:]
+    oh, ow = out.shape[2:]
+    colmax = np.empty(w, np.int64)
+    row = np.empty(ow, np.int64)
+    cnt, mn, mx = np.int64(0), np.int64(rules[4]), np.int64(rules[3])
+    for plane in range(start, stop):
+        b, ci = plane // c, plane % c
+        src = x[b, ci]
+        for y in range(oh):
+            y0, y1 = max(y * sh - ph, 0), min(y * sh - ph + kh, h)
+            colmax[:] = np.iinfo(np.int64).min   # a window with no position inside x keeps it
+            for i in range(y0, y1):              # rows first: a vector max over whole rows
+                for j in range(w):
+                    colmax[j] = max(colmax[j], src[i, j])
+            for xx in range(ow):
+                m = np.iinfo(np.int64).min
+                for j in range(max(xx * sw - pw, 0), min(xx * sw - pw + kw, w)):
+                    m = max(m, colmax[j])
+                row[xx] = m
+            k, lo, hi = cast_row(row, out[b, ci, y], rules)
+            cnt += k
+            mn = min(mn, lo)
+            mx = max(mx, hi)
+    return np.array([cnt, mn, mx], np.int64)
+
+
+def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst: FixedType):
+    """Max pool of raw NCHW x then the cast src -> dst: (out, [overflows, min, max]), or None when
+    the cast is one cast_row does not implement."""
+    r = rules(src, dst)
+    if r is None or x.size == 0:
+        return None
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    x = np.ascontiguousarray(x)
+    out = np.empty(x.shape[:2] + tuple(out_hw), np.int64)
+    cuts = split(x.shape[0] * x.shape[1], 8)
+    st = np.array(parallel_map(lambda i: _maxpool(x, kh, kw, sh, sw, ph, pw, r, out, *cuts[i]), len(cuts)))
+    return out, [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max())]

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import config as cfg
+from . import config as cfg, sim_conv
+from .sim_weights import count_overflow, quantized
 from .fixed import FixedType
 from .graph import Graph
 from .precision import add_type
-from .fixed_fast import div_trunc
-from .sim_ops import accumulate_products, exact_matmul, im2col, min_max
+from .fixed_fast import div_trunc, quantize_counted
+from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool, min_max
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _INT_MIN = np.iinfo(np.int64).min
@@ -93,37 +94,56 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
     if reference:
         from .reference import run_all
         refs = run_all(graph, x.astype(np.float32))
-    last_use = {}
+    last_use, uses = {}, {}
     for i, layer in enumerate(graph.layers):
         for s in layer.inputs:
             last_use[s] = i
+            uses[s] = uses.get(s, 0) + 1
     vals: dict[str, np.ndarray] = {}
     stats, kept = [], {}
+    fused = None            # a ReLU computed together with the conv before it
     for i, layer in enumerate(graph.layers):
         lc = config[layer.name]
-        if layer.kind == "input":
-            raw = lc.result.quantize(x)
-            ev = {"nans": int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0,
-                  "overflows": _count_input_overflow(lc.result, x)}
+        if fused is not None:
+            raw, ev = fused
+            fused = None
+        elif layer.kind == "input":
+            raw, ev = _input(lc.result, x)
         else:
-            raw, ev = _LAYERS[layer.kind](graph, layer, lc, [vals[s] for s in layer.inputs])
-        vals[layer.name] = raw
+            ins = [vals[s] for s in layer.inputs]
+            relu = _fusable_relu(graph, i, uses) if (refs is None and not keep) else None
+            both = _conv_relu(graph, layer, lc, config[relu.name], ins) if relu is not None else None
+            if both is not None:
+                raw, ev, fused = None, both[0], both[1:]
+            else:
+                raw, ev = _LAYERS[layer.kind](graph, layer, lc, ins)
+        if raw is not None:
+            vals[layer.name] = raw
         if keep:
             kept[layer.name] = raw
         stats.append(_stats(layer, lc, raw, ev, refs))
         for s in layer.inputs:
             if last_use[s] == i and s != graph.output.name:
-                del vals[s]
+                vals.pop(s, None)
     out_name = graph.output.name
     return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept)
 
 
-def _count_input_overflow(t: FixedType, x: np.ndarray) -> int:
-    """Values whose rounded value leaves t's range (NaN and inf included)."""
-    extra = min(20, 63 - t.width)
-    wide = FixedType(t.width + extra, t.integer + extra, True, t.quant, "AP_SAT")
-    r = wide.quantize(np.asarray(x, dtype=np.float64))
-    return int(((r < t.raw_min) | (r > t.raw_max) | np.isnan(x)).sum())
+def _fusable_relu(graph: Graph, i: int, uses: dict):
+    """The ReLU right after conv layer i when it is that conv's only consumer (else None)."""
+    layer = graph.layers[i]
+    if layer.kind != "conv" or i + 1 >= len(graph.layers) or uses.get(layer.name) != 1:
+        return None
+    nxt = graph.layers[i + 1]
+    return nxt if nxt.kind == "relu" and nxt.inputs == (layer.name,) else None
+
+
+def _input(t: FixedType, x: np.ndarray):
+    fast = quantize_counted(t, x)
+    if fast is not None:      # finite input: no NaNs
+        return fast[0], {"nans": 0, "overflows": fast[1], "minmax": fast[2:]}
+    return t.quantize(x), {"nans": int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0,
+                           "overflows": count_overflow(t, x)}
 
 
 def _stats(layer, lc, raw, ev, refs) -> LayerStats:
@@ -135,8 +155,10 @@ def _stats(layer, lc, raw, ev, refs) -> LayerStats:
         err = float(np.sum((ref - vals) ** 2))
         sig = float(np.sum(ref ** 2))
         sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
-    lo, hi = lc.result.to_float(np.array(min_max(raw))) if raw.size else (0.0, 0.0)
-    return LayerStats(layer.name, layer.kind, str(lc.result), int(raw.size), float(lo), float(hi),
+    count = ev["count"] if raw is None else raw.size
+    mm = ev.get("minmax") or (min_max(raw) if raw.size else (0, 0))
+    lo, hi = lc.result.to_float(np.array(mm))
+    return LayerStats(layer.name, layer.kind, str(lc.result), int(count), float(lo), float(hi),
                       ovf, ovf if lc.result.overflow in _SAT else 0,
                       int(ev.get("accum_overflows", 0)), int(ev.get("nans", 0)),
                       int(ev.get("weight_overflows", 0)), sqnr)
@@ -150,11 +172,11 @@ def _cast_out(lc, raw, src: FixedType):
 # --- layers ------------------------------------------------------------------------------------
 def _weights(graph, layer, lc):
     w = graph.weights[layer.name]
-    wr = lc.weight.quantize(w["weight"])
-    br = lc.bias.quantize(w["bias"]) if lc.bias is not None else None
-    n = _count_input_overflow(lc.weight, np.asarray(w["weight"]))
+    wr, n = quantized(w["weight"], lc.weight)
+    br = None
     if lc.bias is not None:
-        n += _count_input_overflow(lc.bias, np.asarray(w["bias"]))
+        br, nb = quantized(w["bias"], lc.bias)
+        n += nb
     return wr, br, n
 
 
@@ -190,6 +212,11 @@ def _conv(graph, layer, lc, ins):
     x = ins[0]
     n = x.shape[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
+    if lc.accum_lossless:
+        fast = _conv_fast(layer, lc, x, wr, br, None)
+        if fast is not None:
+            out, st = fast
+            return out, {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3]}
     exact = lc.accum_lossless or _wraps_exactly(lc)
     # the GEMM paths read float64 columns (exact integers); the per-product loop reads int64
     cols, oh, ow = im2col(x.astype(np.float64) if exact else x, layer.kernel, layer.stride, layer.padding)
@@ -198,6 +225,29 @@ def _conv(graph, layer, lc, ins):
     out, ev = _cast_out(lc, acc, lc.accum)
     ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
     return np.ascontiguousarray(out), ev
+
+
+def _conv_fast(layer, lc, x, wr, br, relu_t):
+    """The exact float32 GEMM path with a fused result cast (sim_conv), when it applies."""
+    tin, acc_t = lc.inputs[0], lc.accum
+    pf = tin.frac + lc.weight.frac
+    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wr.shape[0], np.int64)
+    return sim_conv.conv(x, wr, acc0, acc_t.frac - pf, layer.kernel, layer.stride, layer.padding,
+                         acc_t, lc.result, relu_t)
+
+
+def _conv_relu(graph, layer, lc, relu_lc, ins):
+    """Conv and the ReLU after it in one pass, when the conv's own output is not needed:
+    (conv events, ReLU raw, ReLU events), or None when the fast path does not apply."""
+    if not lc.accum_lossless or relu_lc.inputs[0] != lc.result:
+        return None
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    fast = _conv_fast(layer, lc, ins[0], wr, br, relu_lc.result)
+    if fast is None:
+        return None
+    out, st = fast
+    return ({"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size},
+            out, {"overflows": st[3], "minmax": st[4:6]})
 
 
 def _dense(graph, layer, lc, ins):
@@ -230,6 +280,9 @@ def _windows(x, kernel, stride, padding, out_hw, fill):
 
 def _maxpool(graph, layer, lc, ins):
     _, oh, ow = graph.shape(layer.name)
+    fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result)
+    if fast is not None:
+        return fast[0], {"overflows": fast[1][0], "minmax": tuple(fast[1][1:])}
     win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), _INT_MIN)
     kh, kw = layer.kernel
     out = win[..., 0, 0].copy()

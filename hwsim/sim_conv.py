@@ -1,0 +1,166 @@
+"""Fast path of the simulator's lossless convolution: exact float32 GEMMs and a fused epilogue.
+
+A float32 sum of integers is exact, in any order and with or without FMA, while the sum of the
+magnitudes of its terms stays at or below 2**24: every partial sum is then an integer of at most 24
+bits. The weight columns are therefore cut into chunks such that, for every output channel,
+the sum over the chunk of |w| * max|x that column reads| is at most 2**24; each chunk is one float32 GEMM (exact), and the chunk
+results are summed in int64 by the epilogue, which also adds the bias, casts to the result type
+(fixed_fast's scalar rules), counts overflows, tracks min/max and writes NCHW directly.
+
+`conv` returns None when the fast path does not apply (wide operands, exotic result types); the
+caller then uses the general float64 path in sim_ops. Both are tested against an int64 convolution.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .fixed import FixedType
+from .fixed_fast import cast_row, rules
+from .threads import parallel_map, scratch, single_threaded_blas, split
+
+F32_EXACT = float(2 ** 24)
+MAX_CHUNKS = 64
+
+
+def chunk_bounds(mag: np.ndarray) -> list[int] | None:
+    """Column boundaries [0, b1, ..., K] such that, for every row of `mag` (O, K; int64 bounds
+    on |w * x| per weight), each chunk's sum is at most 2**24. None when one column exceeds it."""
+    k = mag.shape[1]
+    if mag.max(initial=0) > F32_EXACT:
+        return None
+    cum = np.zeros((mag.shape[0], k + 1), np.int64)
+    np.cumsum(mag, axis=1, out=cum[:, 1:])
+    bounds = [0]
+    while bounds[-1] < k:
+        t0 = bounds[-1]
+        reach = (cum[:, t0 + 1:] - cum[:, t0:t0 + 1]).max(axis=0)   # nondecreasing in the end column
+        bounds.append(t0 + int(np.searchsorted(reach, F32_EXACT, side="right")))
+        if len(bounds) > MAX_CHUNKS + 1:
+            return None
+    return bounds
+
+
+@numba.njit(cache=True, nogil=True)
+def _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax):
+    """out[(c, i, j), col - start] = x[n, c, y*sh - ph + i, x*sw - pw + j] (0 outside) as float32,
+    for the output positions col = (n, y, x) in [start, stop); rowmax[row] = max |x| read for that
+    row. The values pass through int32 (a vector conversion on AVX2), which is exact when rowmax
+    is below 2**24; the caller checks that before using `out`."""
+    n, c, h, w = x.shape
+    p = oh * ow
+    for row in range(c * kh * kw):
+        m = np.int64(0)
+        ci = row // (kh * kw)
+        i = (row // kw) % kh
+        j = row % kw
+        xa = max(0, -((j - pw) // sw))                 # first output column reading ix >= 0
+        xb = min(ow, (w - 1 + pw - j) // sw + 1)       # one past the last reading ix < w
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            for y in range(p0 // ow, (p1 - 1) // ow + 1):
+                x0 = max(p0 - y * ow, 0)
+                x1 = min(p1 - y * ow, ow)
+                dst = out[row, b * p + y * ow - start:]
+                iy = y * sh - ph + i
+                if iy < 0 or iy >= h:
+                    dst[x0:x1] = 0
+                    continue
+                src = x[b, ci, iy]
+                for xx in range(x0, min(x1, xa)):
+                    dst[xx] = 0
+                for xx in range(max(x0, xa), min(x1, xb)):
+                    v = src[xx * sw - pw + j]
+                    m = max(m, abs(v))
+                    dst[xx] = np.float32(np.int32(v))
+                for xx in range(max(x0, xb), x1):
+                    dst[xx] = 0
+        rowmax[row] = m
+
+
+@numba.njit(cache=True, nogil=True)
+def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
+    """v = cast1(sum_i g[i, oc, col - start] << s1 + acc0[oc]) for the positions col = (n, pos) in
+    [start, stop); out[n, oc, pos] = v, or cast2(max(v, 0)) when `relu`. Returns the overflow count,
+    min and max of v, then the same for the ReLU values."""
+    chunks, outs, length = g.shape
+    p = out.shape[2]
+    acc = np.empty(length, np.int64)
+    val = np.empty(length, np.int64)
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    for oc in range(outs):
+        for t in range(length):      # exact float32 integers below 2**24: int32 converts them
+            acc[t] = np.int32(g[0, oc, t])
+        for i in range(1, chunks):
+            for t in range(length):
+                acc[t] += np.int32(g[i, oc, t])
+        for t in range(length):
+            acc[t] = (acc[t] << s1) + acc0[oc]
+        c, mn, mx = cast_row(acc, val, cast1)
+        st[0] += c
+        st[1] = min(st[1], mn)
+        st[2] = max(st[2], mx)
+        if relu:
+            for t in range(length):
+                acc[t] = max(val[t], 0)
+            c, mn, mx = cast_row(acc, val, cast2)
+            st[3] += c
+            st[4] = min(st[4], mn)
+            st[5] = max(st[5], mx)
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            out[b, oc, p0:p1] = val[b * p + p0 - start:b * p + p1 - start]
+    return st
+
+
+def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
+         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None):
+    """Lossless conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW): the accumulator is
+    (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with `relu_t`, a following ReLU
+    (`(relu_t)max(v, 0)`) is applied too and only its output is returned. Returns
+    (out, stats) with stats = [overflows, min, max] of the conv values, then of the ReLU values;
+    or None when the fast path does not apply.
+
+    The output positions are split among worker threads; each runs im2col, single-threaded BLAS
+    GEMMs and the epilogue on its slice (one thread pool, no idle BLAS threads spinning)."""
+    cast1 = rules(acc_t, out_t)
+    cast2 = rules(out_t, relu_t) if relu_t is not None else cast1
+    if cast1 is None or cast2 is None or s1 < 0 or x.size == 0 or acc_t.width > 62:
+        return None
+    x = np.ascontiguousarray(x)
+    wm = wr.reshape(wr.shape[0], -1)
+    wabs = np.abs(wm)
+    if wabs.max(initial=0) >= F32_EXACT:
+        return None
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    w32 = wm.astype(np.float32)
+    cuts = split(n * oh * ow, 256)
+    out = np.empty((n, wm.shape[0], oh * ow), np.int64)
+    acc0 = acc0.astype(np.int64)
+
+    def part(i):
+        start, stop = cuts[i]
+        cols = scratch(0, (wm.shape[1], stop - start))
+        rowmax = np.empty(wm.shape[1], np.int64)
+        _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
+        bounds = chunk_bounds(wabs * rowmax) if rowmax.max(initial=0) < F32_EXACT else None
+        if bounds is None:
+            return None
+        g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
+        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            np.matmul(w32[:, a:b], cols[a:b], out=g[j])
+        return _epilogue(g, acc0, s1, cast1, relu_t is not None, cast2, start, stop, out)
+
+    with single_threaded_blas():
+        parts = parallel_map(part, len(cuts))
+    if any(p is None for p in parts):
+        return None
+    parts = np.array(parts)
+    stats = [int(parts[:, 0].sum()), int(parts[:, 1].min()), int(parts[:, 2].max()),
+             int(parts[:, 3].sum()), int(parts[:, 4].min()), int(parts[:, 5].max())]
+    return out.reshape(n, -1, oh, ow), stats

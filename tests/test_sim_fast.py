@@ -1,0 +1,209 @@
+"""The simulator's fast kernels against the general paths they shortcut: the row cast and the fused
+input quantizer against FixedType, the float32-GEMM convolution against an int64 convolution (many
+chunks, thread splits inside an image, the fallback), the fused conv + ReLU against the unfused
+layers (values and every statistic), the max pool kernel, the weight cache, and fork safety."""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from hwsim import config as cfg, sim_conv, simulate, sim_weights, threads, zoo
+from hwsim.fixed import QUANT_MODES, FixedType
+from hwsim.fixed_fast import cast_row, quantize_counted, rules
+from hwsim.sim_ops import maxpool
+from test_simulate import conv_graph, int64_conv
+
+OVF = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
+
+
+@st.composite
+def types(draw, max_width=40, overflows=OVF):
+    w = draw(st.integers(2, max_width))
+    return FixedType(w, draw(st.integers(-8, w + 8)), draw(st.booleans()),
+                     draw(st.sampled_from(QUANT_MODES)), draw(st.sampled_from(overflows)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_cast_row_equals_cast_counted(data):
+    src, dst = data.draw(types(max_width=48)), data.draw(types())
+    r = rules(src, dst)
+    assume(r is not None)
+    raw = np.array(data.draw(st.lists(st.integers(src.raw_min, src.raw_max), min_size=1, max_size=40))
+                   + [src.raw_min, src.raw_max, 0], np.int64)
+    out = np.empty_like(raw)
+    count, lo, hi = cast_row(raw, out, r)
+    expect, n = dst.cast_counted(raw, src)
+    assert out.tolist() == expect.tolist()
+    assert (count, lo, hi) == (n, expect.min(), expect.max())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_quantize_counted_equals_quantize(data):
+    t = data.draw(types())
+    assume(0 <= t.frac <= 60)
+    lsb = 2.0 ** -t.frac
+    ties = [k * lsb / 2 for k in data.draw(st.lists(st.integers(-2 ** 40, 2 ** 40), max_size=20))]
+    rand = data.draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=20))
+    edges = [t.max_value, t.max_value + lsb / 2, t.min_value, t.min_value - lsb / 2, 0.0, -0.0]
+    x = np.array(ties + rand + edges)
+    assume(np.all(np.abs(x) * 2.0 ** t.frac < 4e18))
+    got = quantize_counted(t, x[None, :])
+    assert got is not None
+    raw, n, lo, hi = got
+    expect = t.quantize(x[None, :])
+    assert raw.tolist() == expect.tolist()
+    assert (n, lo, hi) == (sim_weights.count_overflow(t, x), expect.min(), expect.max())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e300])
+def test_quantize_counted_leaves_nan_inf_and_huge_to_the_exact_path(bad):
+    assert quantize_counted(FixedType(16, 6), np.array([[0.5, bad]])) is None
+
+
+def _conv_expect(x, w, acc0, s1, stride, pad, acc_t, out_t):
+    acc = (int64_conv(x, w, stride, pad) << s1) + acc0[None, :, None, None]
+    return out_t.cast_counted(acc, acc_t)
+
+
+@pytest.mark.parametrize("stride,pad,k", [(1, 1, 3), (2, 0, 3), (1, 0, 1), (2, 1, 3)])
+@pytest.mark.parametrize("out_t", ["ap_fixed<12,4,AP_RND_CONV,AP_SAT_SYM>", "ap_fixed<10,3,AP_TRN,AP_WRAP>",
+                                   "ap_fixed<14,6,AP_RND_ZERO,AP_SAT_ZERO>", "ap_fixed<40,20>"])
+def test_fast_conv_many_chunks_equals_int64_conv(stride, pad, k, out_t, monkeypatch):
+    """Operands big enough for many float32 chunks; three threads so a split falls inside an image."""
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    rng = np.random.default_rng(stride * 10 + pad + k)
+    x = rng.integers(-2 ** 14, 2 ** 14, (3, 24, 16, 15))
+    w = rng.integers(-2 ** 8, 2 ** 8, (5, 24, k, k))
+    acc_t, out_t = FixedType(48, 26), FixedType.parse(out_t)
+    acc0 = rng.integers(-2 ** 20, 2 ** 20, 5)
+    bounds = sim_conv.chunk_bounds(np.abs(w.reshape(5, -1)) * 2 ** 14)
+    assert bounds is not None and len(bounds) - 1 >= (4 if k == 3 else 2)
+    got = sim_conv.conv(x, w, acc0, 2, (k, k), (stride, stride), (pad, pad), acc_t, out_t)
+    assert got is not None
+    out, stats = got
+    expect, n = _conv_expect(x, w, acc0, 2, stride, pad, acc_t, out_t)
+    assert out.shape == expect.shape and int((out != expect).sum()) == 0
+    assert stats[:3] == [n, expect.min(), expect.max()]
+
+
+def test_fast_conv_fused_relu_with_its_own_cast():
+    rng = np.random.default_rng(11)
+    x = rng.integers(-3000, 3000, (2, 6, 9, 9))
+    w = rng.integers(-100, 100, (4, 6, 3, 3))
+    acc_t, out_t = FixedType(40, 28), FixedType(12, 3, True, "AP_RND", "AP_SAT")
+    relu_t = FixedType(6, 1, False, "AP_RND_INF", "AP_WRAP")
+    out, stats = sim_conv.conv(x, w, np.zeros(4, np.int64), 0, (3, 3), (1, 1), (1, 1), acc_t, out_t, relu_t)
+    conv, n1 = _conv_expect(x, w, np.zeros(4, np.int64), 0, 1, 1, acc_t, out_t)
+    relu, n2 = relu_t.cast_counted(np.maximum(conv, 0), out_t)
+    assert int((out != relu).sum()) == 0 and n1 > 0 and n2 > 0
+    assert stats == [n1, conv.min(), conv.max(), n2, relu.min(), relu.max()]
+
+
+def test_fast_conv_declines_terms_past_float32_and_the_simulator_stays_exact():
+    rng = np.random.default_rng(12)
+    x = rng.integers(-2 ** 20, 2 ** 20, (1, 3, 5, 5))
+    w = rng.integers(-2 ** 8, 2 ** 8, (2, 3, 3, 3))
+    acc_t, out_t = FixedType(60, 30), FixedType(40, 20)
+    assert sim_conv.conv(x, w, np.zeros(2, np.int64), 0, (3, 3), (1, 1), (1, 1), acc_t, out_t) is None
+    g = conv_graph(cin=3, cout=2, size=5)
+    prec = "ap_fixed<24,4>"
+    c = cfg.load({"precision": {"input": prec, "default": {"weight": "ap_fixed<12,2>", "bias": prec,
+                                                           "result": "ap_fixed<48,24>"}}}, g)
+    xf = np.random.default_rng(13).normal(0, 4, (1,) + g.input_shape)
+    lc = c["c"]
+    xr = lc.inputs[0].quantize(xf)
+    wr = lc.weight.quantize(g.weights["c"]["weight"])
+    assert np.abs(xr).max() * np.abs(wr).max() > 2 ** 24      # the float64 path runs
+    acc = int64_conv(xr, wr, 1, 1) << (lc.accum.frac - lc.inputs[0].frac - lc.weight.frac)
+    acc = acc + (lc.bias.quantize(g.weights["c"]["bias"]) << (lc.accum.frac - lc.bias.frac))[None, :, None, None]
+    got = simulate.run(g, xf, c, reference=False).raw
+    assert int((got != lc.result.cast(acc, lc.accum)).sum()) == 0
+
+
+def _narrow_config(g):
+    relus = {l.name: {"result": "ap_fixed<7,2,AP_RND_CONV,AP_WRAP>"} for l in g.layers if l.kind == "relu"}
+    return cfg.load({"precision": {"input": "ap_fixed<10,3>",
+                                   "default": {"result": "ap_fixed<9,2,AP_RND,AP_SAT_SYM>"},
+                                   "layers": relus}}, g)
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_fused_conv_relu_equals_layer_by_layer(narrow):
+    """reference=False fuses each conv with its ReLU; keep=True runs every layer on its own."""
+    g = zoo.build("squeezenet_mini")
+    c = _narrow_config(g) if narrow else cfg.load(None, g)
+    x = np.random.default_rng(14).normal(0, 2, (5,) + g.input_shape)
+    fused = simulate.run(g, x, c, reference=False)
+    plain = simulate.run(g, x, c, reference=False, keep=True)
+    assert int((fused.raw != plain.raw).sum()) == 0
+    assert fused.stats == plain.stats
+    if narrow:
+        assert any(s.overflows for s in plain.stats if s.kind == "relu")
+        assert any(s.saturations for s in plain.stats if s.kind == "conv")
+
+
+def _maxpool_reference(x, k, s, p, oh, ow):
+    n, c, h, w = x.shape
+    out = np.empty((n, c, oh, ow), np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = i * s - p, j * s - p
+            win = x[:, :, max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w)]
+            out[:, :, i, j] = win.max(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("size,k,s,p", [(7, 3, 2, 0), (8, 3, 2, 0), (9, 2, 2, 1), (13, 3, 1, 1)])
+def test_maxpool_kernel_equals_window_max_then_cast(size, k, s, p, monkeypatch):
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    x = np.random.default_rng(size).integers(-500, 500, (2, 5, size, size))
+    oh = -(-(size + 2 * p - k) // s) + 1
+    if (oh - 1) * s >= size + p:
+        oh -= 1
+    src, dst = FixedType(12, 6), FixedType(8, 3, True, "AP_RND", "AP_SAT")
+    out, st = maxpool(x, (k, k), (s, s), (p, p), (oh, oh), src, dst)
+    expect, n = dst.cast_counted(_maxpool_reference(x, k, s, p, oh, oh), src)
+    assert int((out != expect).sum()) == 0 and n > 0
+    assert st == [n, expect.min(), expect.max()]
+
+
+def test_weight_cache_reuses_read_only_arrays_and_forgets_freed_ones():
+    t = FixedType(8, 1)
+    a = np.random.default_rng(15).normal(0, 1, 100).astype(np.float32)
+    fresh = sim_weights.quantized(a, t)
+    assert sim_weights.quantized(a, t) is not fresh          # writeable: computed every time
+    a.setflags(write=False)
+    first = sim_weights.quantized(a, t)
+    assert sim_weights.quantized(a, t) is first
+    assert first[0].tolist() == t.quantize(a).tolist() and not first[0].flags.writeable
+    key = (id(a), t)
+    assert key in sim_weights._CACHE
+    del a, first
+    gc.collect()
+    assert key not in sim_weights._CACHE
+
+
+def _child(q):
+    g = conv_graph(size=9)
+    q.put(simulate.run(g, np.ones((2,) + g.input_shape), reference=False).raw)
+
+
+def test_a_forked_child_runs_the_threaded_kernels():
+    g = conv_graph(size=9)
+    parent = simulate.run(g, np.ones((2,) + g.input_shape), reference=False).raw   # pool now running
+    assert threads._POOL or threads.workers() == 1
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child, args=(q,))
+    p.start()
+    child = q.get(timeout=120)
+    p.join(30)
+    assert p.exitcode == 0 and child.tolist() == parent.tolist()
