@@ -2,10 +2,11 @@
 
 A float32 sum of integers is exact, in any order and with or without FMA, while the sum of the
 magnitudes of its terms stays at or below 2**24: every partial sum is then an integer of at most 24
-bits. The weight columns are therefore cut into chunks such that, for every output channel,
-the sum over the chunk of |w| * max|x that column reads| is at most 2**24; each chunk is one float32 GEMM (exact), and the chunk
-results are summed in int64 by the epilogue, which also adds the bias, casts to the result type
-(fixed_fast's scalar rules), counts overflows, tracks min/max and writes NCHW directly.
+bits. The weight columns are therefore cut into chunks such that, for every output channel, the
+sum over the chunk of |w| * max|x read by that column| is at most 2**24. Each chunk is one float32
+GEMM (exact); the epilogue sums the chunk results in int64, adds the bias, casts to the result type
+(fixed_fast's row rules), counts overflows, tracks min/max and writes NCHW directly. A ReLU that
+follows the conv can be applied in the same pass.
 
 `conv` returns None when the fast path does not apply (wide operands, exotic result types); the
 caller then uses the general float64 path in sim_ops. Both are tested against an int64 convolution.

@@ -1,5 +1,7 @@
-"""Integer kernels for the bit-accurate simulator: im2col, exact GEMM on raw mantissas, and the
-per-product accumulation loop used when an explicit (narrow) accumulator type rounds or saturates.
+"""Integer kernels for the bit-accurate simulator: im2col, exact GEMM on raw mantissas, the
+per-product accumulation loop used when an explicit (narrow) accumulator type rounds or saturates,
+and the max pool kernel. (Lossless convolutions usually take the float32 path in sim_conv; the
+float64 GEMM here is the general path behind it.)
 
 Exactness: the GEMM runs in float64 BLAS, which is exact while every partial sum stays below 2**53;
 larger operands are split into 24-bit halves (each half-product GEMM exact), and beyond that an
@@ -153,6 +155,29 @@ def _min_max(flat):
         elif v > hi:
             hi = v
     return lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def _squared_error(raw, ref, scale):
+    err = 0.0
+    sig = 0.0
+    for i in range(raw.size):
+        r = np.float64(ref[i])
+        d = r - raw[i] * scale
+        err += d * d
+        sig += r * r
+    return err, sig
+
+
+def squared_error(raw: np.ndarray, ref: np.ndarray, frac: int) -> tuple[float, float]:
+    """(sum (ref - value)**2, sum ref**2) in float64 for raw mantissas with `frac` fractional bits
+    (their exact values while |raw| < 2**53) against a float reference of the same size."""
+    raw = np.ascontiguousarray(raw).ravel()
+    ref = np.ascontiguousarray(ref).ravel()
+    if raw.size != ref.size:
+        raise ValueError(f"reference has {ref.size} values, simulation {raw.size}")
+    err, sig = _squared_error(raw, ref, 2.0 ** -frac)
+    return float(err), float(sig)
 
 
 def min_max(raw: np.ndarray) -> tuple[int, int]:

@@ -17,6 +17,12 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
 - concat:  each input cast to the result type, channels in input order.
 - add:     `(result_t)(a + b)` with the exact ap_fixed sum.
 - dropout, flatten: identity (then cast to the result type).
+
+Execution: lossless convolutions run as exact float32 GEMMs with a fused cast epilogue (sim_conv),
+and a conv's ReLU is folded into that epilogue when neither the SQNR reference nor `keep` needs the
+conv's own output; input quantization and max pooling use one-pass threaded kernels. Whatever a
+fast path cannot prove exact or does not cover falls back to the general path (sim_ops, FixedType),
+and tests compare the two value for value and statistic for statistic.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from .fixed import FixedType
 from .graph import Graph
 from .precision import add_type
 from .fixed_fast import div_trunc, quantize_counted
-from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool, min_max
+from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool, min_max, squared_error
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _INT_MIN = np.iinfo(np.int64).min
@@ -150,10 +156,7 @@ def _stats(layer, lc, raw, ev, refs) -> LayerStats:
     ovf = int(ev.get("overflows", 0))
     sqnr = None
     if refs is not None:
-        vals = lc.result.to_float(raw)
-        ref = refs[layer.name].astype(np.float64).reshape(vals.shape)
-        err = float(np.sum((ref - vals) ** 2))
-        sig = float(np.sum(ref ** 2))
+        err, sig = squared_error(raw, refs[layer.name], lc.result.frac)
         sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
     count = ev["count"] if raw is None else raw.size
     mm = ev.get("minmax") or (min_max(raw) if raw.size else (0, 0))
