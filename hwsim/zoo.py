@@ -193,8 +193,9 @@ def he_init(graph: Graph, seed: int = 0) -> Graph:
 
 
 def build(name: str, num_classes: int | None = None, input_shape=None, seed: int = 0,
-          **kwargs) -> Graph:
-    """Build a zoo model with seeded He weights.
+          weights: bool = True, **kwargs) -> Graph:
+    """Build a zoo model with seeded He weights (none with weights=False: the memory budget needs
+    only shapes, and drawing AlexNet's 61M weights takes seconds).
 
     `num_classes` defaults to 1000 (10 for squeezenet_mini); `input_shape` (C, H, W) defaults to
     (3, 224, 224) ((1, 16, 16) for squeezenet_mini). Only `fire` takes extra kwargs.
@@ -221,7 +222,8 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
             layers = _alexnet(shape, int(classes))
         else:
             layers = _mini(shape, int(classes))
-    return he_init(Graph(name, tuple(layers)), seed)
+    graph = Graph(name, tuple(layers))
+    return he_init(graph, seed) if weights else graph
 
 
 def load_weights(graph: Graph, path) -> Graph:

@@ -114,6 +114,12 @@ def test_squeezenet_params_match_torchvision(version, params):
     assert g.output_shape == (1000, 1, 1)
 
 
+def test_shapes_only_build_has_the_same_graph_and_no_weights():
+    full, bare = zoo.build("alexnet"), zoo.build("alexnet", weights=False)
+    assert str(bare) == str(full) and bare.params() == full.params()
+    assert full.has_weights and not bare.has_weights
+
+
 def test_per_fire_params_match_paper_table():
     g = zoo.build("squeezenet1_0")
     for i, expected in FIRE_PARAMS_V10.items():

@@ -2,8 +2,8 @@
 (table, json, md, html) and the PNG chart, best of 3 runs; the other variants (layer architecture,
 Deep Compression, a device) are timed apart without the chart.
 
-Prints one line per network (build time apart: it includes seeded He weights the budget does not
-need) and a last line `RESULT budget_max_s=<x>`: the slowest full report.
+Prints one line per network (build time apart: the graph without weights, as `hwsim budget` builds
+it) and a last line `RESULT budget_max_s=<x>`: the slowest full report.
 Usage: .venv/bin/python tools/bench_budget.py
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> None:
     for name in zoo.names():
         t0 = time.perf_counter()
         shape = (3, 227, 227) if name.startswith("squeezenet1_") or name == "alexnet" else None
-        graph = zoo.build(name, input_shape=shape)
+        graph = zoo.build(name, input_shape=shape, weights=False)
         build = time.perf_counter() - t0
         config = cfg.load(None, graph)
         best = min(full_report(graph, config) for _ in range(3))

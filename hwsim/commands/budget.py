@@ -73,7 +73,7 @@ def _resolve(args):
         kwargs["input_shape"] = tuple(kwargs["input_shape"])
     if args.num_classes:
         kwargs["num_classes"] = args.num_classes
-    graph = zoo.build(name, **kwargs)
+    graph = zoo.build(name, weights=False, **kwargs)
     if args.precision:
         # hls4ml's default: the accumulator takes the default precision too (a lossless accumulator
         # of two 32-bit operands would not fit the simulator's 63-bit mantissas)
