@@ -7,7 +7,8 @@ processes or machines). A progress bar goes to stderr while jobs finish (`Progre
 
 - `SerialExecutor`: in this process (workers == 1, and what tests use for exact reproducibility);
 - `LocalExecutor`: concurrent.futures.ProcessPoolExecutor over `workers` processes (default: the
-  number of cores this process may use), started lazily and reused across `map` calls;
+  number of cores this process may use), started lazily and reused across `map` calls; each worker
+  simulates with cores // workers threads, so the processes do not oversubscribe the cores;
 - `DaskExecutor`: a `distributed.Client` connected to `scheduler` (an address such as
   `tcp://10.0.0.5:8786`, or a Client / LocalCluster object), so jobs can run on many machines.
 
@@ -104,7 +105,9 @@ class LocalExecutor(SerialExecutor):
         if len(items) <= 1:
             return SerialExecutor.map(self, fn, items, label)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # the workers share the cores: each simulates with its share of threads
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_share_cores,
+                                             initargs=(max(1, cpu_count() // self.workers),))
         bar = Progress(len(items), label or "evaluating", self.stream, self.progress)
         futures = {self._pool.submit(fn, item): i for i, item in enumerate(items)}
         out = [None] * len(items)
@@ -124,6 +127,11 @@ class LocalExecutor(SerialExecutor):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def _share_cores(threads_per_worker: int) -> None:
+    from .threads import limit_workers
+    limit_workers(threads_per_worker)
 
 
 class DaskExecutor(SerialExecutor):

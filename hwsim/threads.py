@@ -14,6 +14,7 @@ import numpy as np
 
 SCRATCH_KEEP = 64 << 20     # bytes of scratch a worker thread keeps between calls
 _POOL: list = []
+_LIMIT: list = []           # [n] after limit_workers(n)
 _LOCAL = threading.local()
 
 
@@ -26,8 +27,18 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 
 def workers() -> int:
-    """Worker threads: the cores this process may use (NUMBA_NUM_THREADS caps it)."""
-    return max(1, min(numba.config.NUMBA_NUM_THREADS, len(os.sched_getaffinity(0))))
+    """Worker threads: the cores this process may use (NUMBA_NUM_THREADS and limit_workers cap it)."""
+    n = max(1, min(numba.config.NUMBA_NUM_THREADS, len(os.sched_getaffinity(0))))
+    return min(n, _LIMIT[0]) if _LIMIT else n
+
+
+def limit_workers(n: int) -> None:
+    """Use at most n threads in this process, for hwsim's pool and numba's parallel loops: for
+    worker processes that share the machine's cores."""
+    _LIMIT[:] = [max(1, int(n))]
+    if _POOL:
+        _POOL.pop().shutdown(wait=False)
+    numba.set_num_threads(min(_LIMIT[0], numba.config.NUMBA_NUM_THREADS))
 
 
 def parallel_map(fn, n_jobs: int) -> list:

@@ -110,3 +110,25 @@ def test_cli_compare_on_a_dask_scheduler(cluster, tmp_path):
 def test_unreachable_scheduler_is_a_one_line_error():
     with pytest.raises(ValueError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
         executor.DaskExecutor("tcp://127.0.0.1:9", timeout=1)
+
+
+def _thread_budget(_):
+    import numba
+
+    from hwsim import threads
+    return threads.workers(), numba.get_num_threads()
+
+
+@pytest.mark.parametrize("cpus,workers", [(2, 2), (4, 2), (3, 3)])
+def test_worker_processes_share_the_cores(cpus, workers, monkeypatch):
+    """Each of N worker processes simulates with cpus // N threads (hwsim's pool and numba's), not
+    with every core: (2, 2) and (3, 3) give one thread where an unlimited process would take two."""
+    import os
+
+    import numba
+    monkeypatch.setattr(executor, "cpu_count", lambda: cpus)
+    with executor.LocalExecutor(workers=workers, progress=False) as ex:
+        got = set(ex.map(_thread_budget, range(4)))
+    share = cpus // workers
+    cores = min(numba.config.NUMBA_NUM_THREADS, len(os.sched_getaffinity(0)))
+    assert got == {(min(share, cores), min(share, numba.config.NUMBA_NUM_THREADS))}
