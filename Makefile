@@ -9,9 +9,9 @@ STAMP  := $(VENV)/.installed
 venv: $(STAMP)
 
 # numba's cache follows a kernel's own file only: entries older than the shared scalar rules
-# (hwsim/fixed_fast.py, inlined into other modules' kernels) are dropped so they recompile.
+# (hwsim/fixed/fast.py, inlined into other modules' kernels) are dropped so they recompile.
 numba-cache:
-	@find hwsim -name '*.nb[ic]' ! -newer hwsim/fixed_fast.py -delete
+	@find hwsim -name '*.nb[ic]' ! -newer hwsim/fixed/fast.py -delete
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

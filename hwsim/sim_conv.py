@@ -5,7 +5,7 @@ magnitudes of its terms stays at or below 2**24: every partial sum is then an in
 bits. The weight columns are therefore cut into chunks such that, for every output channel, the
 sum over the chunk of |w| * max|x read by that column| is at most 2**24. Each chunk is one float32
 GEMM (exact); the epilogue sums the chunk results in int64, adds the bias, casts to the result type
-(fixed_fast's row rules), counts overflows, tracks min/max and writes NCHW directly. A ReLU that
+(hwsim.fixed.fast's row rules), counts overflows, tracks min/max and writes NCHW directly. A ReLU that
 follows the conv can be applied in the same pass.
 
 `conv` returns None when the fast path does not apply (wide operands, exotic result types); the
@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from .fixed import FixedType
-from .fixed_fast import cast_row, rules
+from .fixed.fast import cast_row, rules
 from .threads import parallel_map, scratch, single_threaded_blas, split
 
 F32_EXACT = float(2 ** 24)

@@ -5,7 +5,7 @@ float64 GEMM here is the general path behind it.)
 
 Exactness: the GEMM runs in float64 BLAS, which is exact while every partial sum stays below 2**53;
 larger operands are split into 24-bit halves (each half-product GEMM exact), and beyond that an
-int64 matmul is used. Rounding and overflow rules come from hwsim.fixed_fast (`round_shift`,
+int64 matmul is used. Rounding and overflow rules come from hwsim.fixed.fast (`round_shift`,
 `overflow_scalar`: the scalar forms of FixedType's rules); the loops are tested against
 FixedType.cast.
 """
@@ -16,7 +16,7 @@ import numpy as np
 
 from .fixed import QUANT_MODES, FixedType
 from .threads import parallel_map, split
-from .fixed_fast import OVF_CODES, cast_row, overflow_scalar, round_shift, rules
+from .fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_shift, rules
 
 EXACT = float(2 ** 53)
 

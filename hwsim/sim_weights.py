@@ -17,24 +17,16 @@ MAX_BYTES = 256 << 20
 _CACHE: dict[tuple[int, FixedType], tuple[np.ndarray, int]] = {}
 
 
-def count_overflow(t: FixedType, x: np.ndarray) -> int:
-    """Values whose rounded value leaves t's range (NaN and inf included)."""
-    extra = min(20, 63 - t.width)
-    wide = FixedType(t.width + extra, t.integer + extra, True, t.quant, "AP_SAT")
-    r = wide.quantize(np.asarray(x, dtype=np.float64))
-    return int(((r < t.raw_min) | (r > t.raw_max) | np.isnan(x)).sum())
-
-
 def quantized(arr: np.ndarray, t: FixedType) -> tuple[np.ndarray, int]:
     """(raw mantissas of `arr` in `t` (read-only), number of values outside t's range)."""
     if arr.flags.writeable:
-        return t.quantize(arr), count_overflow(t, arr)
+        return t.quantize(arr), t.quantize_overflows(arr)
     key = (id(arr), t)
     hit = _CACHE.get(key)
     if hit is None:
         raw = t.quantize(arr)
         raw.setflags(write=False)
-        hit = (raw, count_overflow(t, arr))
+        hit = (raw, t.quantize_overflows(arr))
         if raw.nbytes <= MAX_BYTES:
             while sum(v[0].nbytes for v in _CACHE.values()) + raw.nbytes > MAX_BYTES:
                 _CACHE.pop(next(iter(_CACHE)))

@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import config as cfg, sim_conv
-from .sim_weights import count_overflow, quantized
+from .sim_weights import quantized
 from .fixed import FixedType
 from .graph import Graph
 from .precision import add_type
-from .fixed_fast import div_trunc, quantize_counted
+from .fixed.fast import div_trunc, quantize_counted
 from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool, min_max, squared_error
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -149,7 +149,7 @@ def _input(t: FixedType, x: np.ndarray):
     if fast is not None:      # finite input: no NaNs
         return fast[0], {"nans": 0, "overflows": fast[1], "minmax": fast[2:]}
     return t.quantize(x), {"nans": int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0,
-                           "overflows": count_overflow(t, x)}
+                           "overflows": t.quantize_overflows(x)}
 
 
 def _stats(layer, lc, raw, ev, refs) -> LayerStats:

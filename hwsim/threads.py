@@ -57,19 +57,19 @@ def split(total: int, min_size: int = 1) -> list[tuple[int, int]]:
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def scratch(slot: int, shape, dtype=np.float32) -> np.ndarray:
-    """An array of `shape` from this thread's reusable buffer `slot` (contents are garbage). Fresh
-    pages fault on first touch; reusing them keeps GEMMs and copies at their in-cache speed."""
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+def scratch(slot: int, shape) -> np.ndarray:
+    """A float32 array of `shape` from this thread's reusable buffer `slot` (contents are garbage).
+    Fresh pages fault on first touch; reusing them keeps GEMMs at their in-cache speed."""
+    size = int(np.prod(shape))
     bufs = getattr(_LOCAL, "bufs", None)
     if bufs is None:
         bufs = _LOCAL.bufs = {}
     buf = bufs.get(slot)
     if buf is None or buf.size < size:
-        buf = np.empty(size, np.uint8)
-        if size <= SCRATCH_KEEP:
+        buf = np.empty(size, np.float32)
+        if buf.nbytes <= SCRATCH_KEEP:
             bufs[slot] = buf
-    return buf[:size].view(dtype).reshape(shape)
+    return buf[:size].reshape(shape)
 
 
 @lru_cache(maxsize=1)

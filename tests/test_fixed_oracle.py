@@ -15,7 +15,7 @@ import pytest
 
 from hwsim import cpp
 from hwsim.fixed import FixedType
-from hwsim.fixed_port import _assign_scalar, _from_double_scalar
+from hwsim.fixed.port import _assign_scalar, _from_double_scalar
 from hwsim.precision import C_INT, add_type, mul_type
 from oracle import cases
 

@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hwsim.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
-from hwsim.fixed_port import _assign_scalar, _from_double_scalar
+from hwsim.fixed.port import _assign_scalar, _from_double_scalar
 
 SAT = ("AP_SAT", "AP_SAT_SYM")
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from hwsim import config as cfg, sim_conv, simulate, sim_weights, threads, zoo
 from hwsim.fixed import QUANT_MODES, FixedType
-from hwsim.fixed_fast import cast_row, quantize_counted, rules
+from hwsim.fixed.fast import cast_row, quantize_counted, rules
 from hwsim.sim_ops import maxpool
 from test_simulate import conv_graph, int64_conv
 
@@ -60,7 +60,7 @@ def test_quantize_counted_equals_quantize(data):
     raw, n, lo, hi = got
     expect = t.quantize(x[None, :])
     assert raw.tolist() == expect.tolist()
-    assert (n, lo, hi) == (sim_weights.count_overflow(t, x), expect.min(), expect.max())
+    assert (n, lo, hi) == (t.quantize_overflows(x), expect.min(), expect.max())
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e300])

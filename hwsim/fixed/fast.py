@@ -1,7 +1,7 @@
 """Vectorised and numba rounding kernels of hwsim.fixed: the fast paths behind FixedType.quantize,
 cast and cast_counted, the scalar rules the simulator's numba loops inline, and ap_fixed division by
-an integer. With fixed.py (the type) and fixed_port.py (the header port) this is the only code in
-hwsim that rounds or overflows a number; every function here is tested against the port and C++.
+an integer. With the type (hwsim/fixed/__init__.py) and the header port (port.py) this is the only
+code in hwsim that rounds or overflows a number; every function here is tested against the port and C++.
 """
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from .fixed_port import _from_double_scalar
+from .port import _from_double_scalar
 
 if TYPE_CHECKING:
-    from .fixed import FixedType
+    from . import FixedType
 
 _SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _QUANT_CODES = {m: i for i, m in enumerate(("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF",
@@ -314,7 +314,7 @@ def quantize_counted(t: FixedType, x: np.ndarray):
     r = rules(t, t)
     if r is None or not 0 <= t.frac <= 900 or x.size == 0 or x.dtype.kind != "f":
         return None
-    from .threads import parallel_map, split
+    from ..threads import parallel_map, split
     flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     out = np.empty(flat.shape, np.int64)
     cuts = split(flat.shape[0], 64)

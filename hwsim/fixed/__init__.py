@@ -1,8 +1,8 @@
 """Fixed-point types that behave exactly like Xilinx ap_fixed / ap_ufixed / ap_int / ap_uint.
 
-Values are held as raw int64 mantissas: value = raw * 2**-frac. This module, with its two helpers
-fixed_fast.py (vectorised and numba kernels) and fixed_port.py (the header port), is the only place
-in hwsim that rounds or overflows a number.
+Values are held as raw int64 mantissas: value = raw * 2**-frac. This package is the only place in
+hwsim that rounds or overflows a number: the type here, its vectorised and numba kernels in
+fast.py, and the literal header port in port.py.
 
 Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_base.h):
 - double -> ap_fixed: the double is read as a 54-bit signed mantissa with its exponent (the header
@@ -19,8 +19,8 @@ Conversion semantics are those of the Xilinx headers (ap_fixed_base.h, ap_int_ba
   in a mode that rounds) make the C simulation assert; hwsim returns what the header's logic means.
 
 The literal port of the header's operator= and double constructors on Python integers lives in
-hwsim/fixed_port.py and is the reference for every mode. The vectorised fast paths
-(fixed_fast.py) cover the common cases (any quantization mode with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0,
+hwsim/fixed/port.py and is the reference for every mode. The vectorised fast paths
+(hwsim/fixed/fast.py) cover the common cases (any quantization mode with AP_SAT, AP_SAT_ZERO, AP_SAT_SYM or AP_WRAP with N = 0,
 W <= 52) and are tested against the port and against C++ built with the real headers.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ from functools import cached_property
 
 import numpy as np
 
-from .fixed_fast import (_SAT_FAMILY, _TINY, _cast_fast, _quantize_fast, _round_exact, _round_raw,
+from .fast import (_SAT_FAMILY, _TINY, _cast_fast, _quantize_fast, _round_exact, _round_raw,
                          _saturate, _wrap)
-from .fixed_port import _assign_scalar, _from_double_scalar
+from .port import _assign_scalar, _from_double_scalar
 
 QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF", "AP_RND_INF",
                "AP_RND_CONV")
@@ -218,6 +218,15 @@ class FixedType:
             return np.array([v < self.raw_min or v > self.raw_max for v in flat],
                             dtype=bool).reshape(raw.shape)
         return (r < self.raw_min) | (r > self.raw_max)
+
+    def quantize_overflows(self, x) -> int:
+        """How many values of `x` (floats) round to a value outside this type's range, NaN and
+        inf included: the overflow count of `quantize(x)`, whatever the overflow mode does."""
+        x = np.asarray(x, dtype=np.float64)
+        extra = min(20, 63 - self.width)
+        wide = FixedType(self.width + extra, self.integer + extra, True, self.quant, "AP_SAT")
+        r = wide.quantize(x)
+        return int(((r < self.raw_min) | (r > self.raw_max) | np.isnan(x)).sum())
 
 
     def cast_counted(self, raw, src: "FixedType") -> tuple[np.ndarray, int]:

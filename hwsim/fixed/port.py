@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .fixed import FixedType
+    from . import FixedType
 
 
 def _bit(v: int, i: int) -> int:
