@@ -118,9 +118,10 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
         else:
             ins = [vals[s] for s in layer.inputs]
             relu = _fusable_relu(graph, i, uses) if (refs is None and not keep) else None
-            both = _conv_relu(graph, layer, lc, config[relu.name], ins) if relu is not None else None
+            both = _conv_fast(graph, layer, lc, ins[0], config[relu.name]) if relu is not None else None
             if both is not None:
-                raw, ev, fused = None, both[0], both[1:]
+                out, ev, relu_ev = both
+                raw, fused = None, (out, relu_ev)
             else:
                 raw, ev = _LAYERS[layer.kind](graph, layer, lc, ins)
         if raw is not None:
@@ -214,12 +215,10 @@ def _dot(cols: np.ndarray, wm: np.ndarray, br, lc, xmax: int | None = None) -> t
 def _conv(graph, layer, lc, ins):
     x = ins[0]
     n = x.shape[0]
+    fast = _conv_fast(graph, layer, lc, x)
+    if fast is not None:
+        return fast[:2]
     wr, br, w_ovf = _weights(graph, layer, lc)
-    if lc.accum_lossless:
-        fast = _conv_fast(layer, lc, x, wr, br, None)
-        if fast is not None:
-            out, st = fast
-            return out, {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3]}
     exact = lc.accum_lossless or _wraps_exactly(lc)
     # the GEMM paths read float64 columns (exact integers); the per-product loop reads int64
     cols, oh, ow = im2col(x.astype(np.float64) if exact else x, layer.kernel, layer.stride, layer.padding)
@@ -230,27 +229,22 @@ def _conv(graph, layer, lc, ins):
     return np.ascontiguousarray(out), ev
 
 
-def _conv_fast(layer, lc, x, wr, br, relu_t):
-    """The exact float32 GEMM path with a fused result cast (sim_conv), when it applies."""
-    tin, acc_t = lc.inputs[0], lc.accum
-    pf = tin.frac + lc.weight.frac
-    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wr.shape[0], np.int64)
-    return sim_conv.conv(x, wr, acc0, acc_t.frac - pf, layer.kernel, layer.stride, layer.padding,
-                         acc_t, lc.result, relu_t)
-
-
-def _conv_relu(graph, layer, lc, relu_lc, ins):
-    """Conv and the ReLU after it in one pass, when the conv's own output is not needed:
-    (conv events, ReLU raw, ReLU events), or None when the fast path does not apply."""
-    if not lc.accum_lossless or relu_lc.inputs[0] != lc.result:
+def _conv_fast(graph, layer, lc, x, relu_lc=None):
+    """A lossless conv (and the ReLU after it, when `relu_lc` is given) through sim_conv's exact
+    float32 path: (output, conv events, ReLU events), or None when that path does not apply. With
+    a ReLU the output is the ReLU's; the conv's own values exist only in its events."""
+    if not lc.accum_lossless or (relu_lc is not None and relu_lc.inputs[0] != lc.result):
         return None
     wr, br, w_ovf = _weights(graph, layer, lc)
-    fast = _conv_fast(layer, lc, ins[0], wr, br, relu_lc.result)
+    tin, acc_t = lc.inputs[0], lc.accum
+    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wr.shape[0], np.int64)
+    fast = sim_conv.conv(x, wr, acc0, acc_t.frac - tin.frac - lc.weight.frac, layer.kernel, layer.stride,
+                         layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None)
     if fast is None:
         return None
     out, st = fast
-    return ({"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size},
-            out, {"overflows": st[3], "minmax": st[4:6]})
+    return (out, {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size},
+            {"overflows": st[3], "minmax": st[4:6]})
 
 
 def _dense(graph, layer, lc, ins):
