@@ -219,10 +219,11 @@ def _param_name(param: str) -> str:
 
 def _compile_check(folder: Path, files: list[Path]) -> list[str]:
     from .. import cpp
+    from .hls_backend import _flags
     units = [p for p in files if p.suffix in (".cpp", ".cc")]
     if not units:
         return [f"{folder.name}: no .cpp files in firmware/"]
-    flags = ["-Wall", "-Werror", "-I", str(folder / "firmware"), "-I", str(folder / "firmware" / "kernels")]
+    flags = ["-Wall", "-Werror", *_flags(folder)]
     try:
         cpp.compile(units, None, flags, timeout=600)
     except cpp.CompileError as e:

@@ -2,11 +2,11 @@
 
 `render(graph, config)` builds the view-model (hwsim.codegen.viewmodel), renders the Jinja templates
 in templates/hls with StrictUndefined, and adds copies of the hand-written kernel headers
-(templates/kernels/*.h) and the resolved config. Equal inputs give byte-identical output.
+(templates/kernels/*.h), the resolved config and the memory estimator's report. Equal inputs give
+byte-identical output.
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import jinja2
@@ -14,7 +14,6 @@ import jinja2
 from ..config import Config
 from ..graph import Graph
 from . import viewmodel
-from .idents import comment
 
 
 # project path -> template (weight files are added per layer)
@@ -36,7 +35,6 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "hls")),
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["comment"] = comment
     return env
 
 
@@ -62,11 +60,5 @@ def render(graph: Graph, config: Config, tool: str = "vitis") -> dict[str, str]:
     for name, text in kernel_headers().items():
         files[f"firmware/kernels/{name}"] = text
     files["config.json"] = config.to_json()
-    files["memory.json"] = json.dumps(view_report(graph, config), indent=2, sort_keys=True) + "\n"
+    files["memory.json"] = view.memory_json
     return dict(sorted(files.items()))
-
-
-def view_report(graph: Graph, config: Config) -> dict:
-    """The memory estimator's report (stream architecture) as plain data."""
-    from .. import memory
-    return memory.estimate(graph, config, arch="stream").to_dict()

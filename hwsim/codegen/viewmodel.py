@@ -9,18 +9,19 @@ scalar per element). Planning rules:
   weights already use PyTorch's (c, h, w) order);
 - a stream read by several layers goes through a chain of `split` kernels, one copy per reader;
 - FIFO depths are `hardware.fifo_depth`, except streams entering a concat / add, which get room for
-  the pixels the slower branch lags behind, plus one (estimate: (K - 1 - P) * (W + 1) pixels per
-  KxK window layer on the path, the fire module's expand1x1 rule). C simulation does not depend on
+  the pixels the slower branch lags behind, plus one (the window layers' delays on the path,
+  hwsim.memory_act.layer_delay: the fire module's expand1x1 rule). C simulation does not depend on
   depths;
 - weight storage (ROM style, reshape into words) follows the memory estimator (hwsim.memory), and
-  its report is written as memory.json.
+  its report (`memory_json`) is written as memory.json.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from .. import devices
+from .. import cpp, devices, memory_act
 from ..config import Config
 from ..graph import Graph
 from . import vm_layers as L
@@ -28,8 +29,9 @@ from . import vm_weights
 from .idents import comment, ident, unique_idents
 from .vm_types import LayerRow, Port, ProjectView, Stream, TypeDef, WeightFile
 
-# tool -> (command, compiler language flag, open_solution options)
-TOOLS = {"vitis": ("vitis_hls", "-std=c++14", " -flow_target vivado"), "vivado": ("vivado_hls", "-std=c++0x", "")}
+# tool -> (display name, command, compiler language flag, open_solution options)
+TOOLS = {"vitis": ("Vitis HLS", "vitis_hls", "-std=c++14", " -flow_target vivado"),
+         "vivado": ("Vivado HLS", "vivado_hls", "-std=c++0x", "")}
 KERNEL_HEADERS = ("hwsim_common.h", "hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h")
 IN_PORT, OUT_PORT = "input_stream", "output_stream"
 WIRING = ("dropout", "flatten")
@@ -38,9 +40,7 @@ WIRING = ("dropout", "flatten")
 @dataclass(frozen=True)
 class _Names:
     config: str = ""
-    data_t: str = ""
     res_t: str = ""
-    src: str = ""
     dst: str = ""
     w: str = ""
     b: str = ""
@@ -93,7 +93,8 @@ class _Planner:
         self.rows: dict[str, str] = {}         # layer -> how it is implemented (README)
         self.nodes: list = []                  # (layer, kind, input owners)
         self.lag: dict[str, int] = {}
-        self.memories, self.memory_report = vm_weights.weight_memories(graph, config)
+        self.memories, report = vm_weights.weight_memories(graph, config)
+        self.memory_json = json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n"
 
     # --- planning ----------------------------------------------------------------------------
     def _uses(self, name):
@@ -110,7 +111,7 @@ class _Planner:
                     relu_src[uses[0].name] = layer.name
         for layer in g.layers:
             ins = list(layer.inputs)
-            self.lag[layer.name] = max((self.lag[s] for s in ins), default=0) + _pixel_lag(g, layer)
+            self.lag[layer.name] = max((self.lag[s] for s in ins), default=0) + memory_act.layer_delay(g, layer)
             if layer.kind == "input":
                 self._own(layer.name, layer.name, g.shape(layer.name))
                 self.rows[layer.name] = "top-level input stream"
@@ -159,7 +160,7 @@ class _Planner:
             raise ValueError(f"{g.name}: the output is a flatten of a wider map; end the network on a "
                              "dense layer or a 1x1 map")
         tname = {o: "t_" + ids[o] for o in owners}
-        typedefs = tuple(TypeDef(tname[o], str(cfg[o].result), o) for o in owners)
+        typedefs = tuple(TypeDef(tname[o], str(cfg[o].result), comment(o)) for o in owners)
         uses: dict[str, list] = {o: [] for o in owners}
         for i, (layer, srcs) in enumerate(self.nodes):
             for j, s in enumerate(srcs):
@@ -187,7 +188,6 @@ class _Planner:
         for i, (layer, srcs) in enumerate(self.nodes):
             out = self.owner[layer.name] if layer.name not in self.fused else self.fused[layer.name].name
             names = _Names(config="config_" + ids[layer.name], res_t=tname[out], dst=main[out],
-                           data_t=tname[srcs[0]], src=read_stream[(i, 0)],
                            data_ts=tuple(tname[s] for s in srcs),
                            srcs=tuple(read_stream[(i, j)] for j in range(len(srcs))),
                            w="w_" + ids[layer.name], b="b_" + ids[layer.name])
@@ -204,7 +204,7 @@ class _Planner:
         if kind in ("conv", "dense"):
             relu = self.fused.get(layer.name)
             arrays = vm_weights.layer_arrays(g, layer, lc, names.w, names.b)
-            weight_files.append(WeightFile(f"firmware/weights/{names.w}.cpp", layer.name, arrays))
+            weight_files.append(WeightFile(f"firmware/weights/{names.w}.cpp", comment(layer.name), arrays))
             mems = self.memories.get(layer.name, {})
             pragmas.extend(vm_weights.storage_pragmas(self.tool, names.w, mems.get("weights"), arrays[0].size))
             if lc.bias is not None:
@@ -264,34 +264,26 @@ class _Planner:
         return depth
 
     def _project(self, typedefs, configs, weight_files, streams, calls, pragmas, tname) -> ProjectView:
+        from .hls_backend import OPT_FLAGS   # here: hls_backend imports render, which imports this module
         g, cfg = self.g, self.cfg
         hw = cfg.hardware
-        cmd, std, solution_opts = TOOLS[self.tool]
+        tool_name, cmd, std, solution_opts = TOOLS[self.tool]
         clock = float(hw["clock_mhz"])
         inp, out = g.input.name, self.out_owner
-        rows = tuple(LayerRow(l.name, l.kind, "x".join(map(str, g.shape(l.name))), str(cfg[l.name].result),
-                              self.rows.get(l.name, "")) for l in g.layers)
+        rows = tuple(LayerRow(comment(l.name), l.kind, "x".join(map(str, g.shape(l.name))), str(cfg[l.name].result),
+                              comment(self.rows.get(l.name, ""))) for l in g.layers)
         return ProjectView(
-            model=g.name, top=self.top, tool=self.tool, tool_command=cmd, cxx_std_hls=std,
-            solution_options=solution_opts,
+            model=comment(g.name), top=self.top, tool_name=tool_name, tool_command=cmd, cxx_std_hls=std,
+            cxx_std_flags=" ".join(cpp.STD_FLAGS), cxx_opt_flags=" ".join(OPT_FLAGS), solution_options=solution_opts,
             part=str(hw["part"]), clock_mhz=f"{clock:g}", clock_period_ns=f"{1000.0 / clock:g}",
             input=_port(IN_PORT, tname[inp], cfg[inp].result, self.sshape[inp]),
             output=_port(OUT_PORT, tname[out], cfg[out].result, self.sshape[out]),
             typedefs=typedefs, configs=tuple(configs), weight_files=tuple(weight_files),
             streams=tuple(streams), calls=tuple(calls), pragmas=tuple(pragmas),
-            kernel_headers=KERNEL_HEADERS, layers=rows, has_memory_report=True)
+            kernel_headers=KERNEL_HEADERS, layers=rows, memory_json=self.memory_json)
 
 
 def _port(name, tname, t, shape) -> Port:
     c, h, w = shape
-    return Port(name, tname, str(t), c * h * w, f"{c}x{h}x{w}", t.width, t.signed)
-
-
-def _pixel_lag(graph, layer) -> int:
-    """Input pixels a KxK window layer reads before its first output: (K - 1 - P) * (W + 1)
-    (the kernels' line buffer; the fire module's expand1x1 FIFO rule)."""
-    if layer.kind not in ("conv", "maxpool", "avgpool") or layer.kernel[0] <= 1:
-        return 0
-    w = graph.in_shapes(layer)[0][2]
-    return max(layer.kernel[0] - 1 - layer.padding[0], 0) * (w + 1)
+    return Port(name, tname, str(t), c * h * w, f"{c}x{h}x{w}", t.width, "true" if t.signed else "false")
 

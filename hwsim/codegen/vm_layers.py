@@ -5,20 +5,29 @@ resolved Config (hwsim.config / hwsim.precision); nothing here computes a word l
 """
 from __future__ import annotations
 
+from .idents import comment
 from .vm_types import Call, ConfigStruct, Member
 from .vm_weights import bias_type, raw_ctype
 
 
 def _u(name: str, v: int) -> Member:
-    return Member(name, str(int(v)), "unsigned")
+    return Member(f"static const unsigned {name} = {int(v)};")
 
 
 def _b(name: str, v: bool) -> Member:
-    return Member(name, "true" if v else "false", "bool")
+    return Member(f"static const bool {name} = {'true' if v else 'false'};")
 
 
 def _t(name: str, cpp: str) -> Member:
-    return Member(name, cpp, "", True)
+    return Member(f"typedef {cpp} {name};")
+
+
+def _struct(name: str, layer: str, members) -> ConfigStruct:
+    return ConfigStruct(name, comment(layer), tuple(members))
+
+
+def _call(layer: str, note: str, kernel: str, template_args, args) -> Call:
+    return Call(comment(layer), comment(note), f"{kernel}<{', '.join(template_args)}>({', '.join(args)});")
 
 
 def conv(layer, lc, relu, in_shape, out_shape, names) -> tuple[ConfigStruct, Call]:
@@ -31,12 +40,12 @@ def conv(layer, lc, relu, in_shape, out_shape, names) -> tuple[ConfigStruct, Cal
                _u("stride_height", sh), _u("stride_width", sw), _u("pad_height", ph), _u("pad_width", pw),
                _u("out_height", oh), _u("out_width", ow), _b("relu", relu is not None),
                *_weight_types(lc))
-    cfg = ConfigStruct(names.config, layer.name, members)
+    cfg = _struct(names.config, layer.name, members)
     kernel = "hwsim::conv1x1" if (kh, kw, ph, pw) == (1, 1, 0, 0) else "hwsim::conv2d"
     note = (f"conv {kh}x{kw}/{sh} pad {ph}, {c}x{h}x{w} -> {o}x{oh}x{ow}"
             + (f", ReLU {relu.name} fused" if relu is not None else ""))
-    call = Call(_label(layer, relu), note, kernel, (names.data_t, names.res_t, names.config),
-                (names.src, names.dst, names.w, names.b))
+    call = _call(_label(layer, relu), note, kernel, (names.data_ts[0], names.res_t, names.config),
+                 (names.srcs[0], names.dst, names.w, names.b))
     return cfg, call
 
 
@@ -44,11 +53,11 @@ def dense(layer, lc, relu, in_shape, names) -> tuple[ConfigStruct, Call]:
     c, h, w = in_shape
     members = (_u("in_height", h), _u("in_width", w), _u("n_chan", c), _u("n_out", layer.out_features),
                _b("relu", relu is not None), *_weight_types(lc))
-    cfg = ConfigStruct(names.config, layer.name, members)
+    cfg = _struct(names.config, layer.name, members)
     note = (f"dense {c * h * w} -> {layer.out_features}"
             + (f", ReLU {relu.name} fused" if relu is not None else ""))
-    call = Call(_label(layer, relu), note, "hwsim::dense", (names.data_t, names.res_t, names.config),
-                (names.src, names.dst, names.w, names.b))
+    call = _call(_label(layer, relu), note, "hwsim::dense", (names.data_ts[0], names.res_t, names.config),
+                 (names.srcs[0], names.dst, names.w, names.b))
     return cfg, call
 
 
@@ -73,12 +82,12 @@ def pool(layer, lc, in_shape, out_shape, names, kernel=None, stride=None, paddin
                _u("out_height", oh), _u("out_width", ow)]
     if average:
         members.append(_t("accum_t", str(lc.accum)))
-    cfg = ConfigStruct(names.config, layer.name, tuple(members))
+    cfg = _struct(names.config, layer.name, members)
     kind = "avg" if average else "max"
     note = note or (f"{kind} pool {kh}x{kw}/{sh} pad {ph}{' ceil' if ceil else ''}, "
                     f"{c}x{h}x{w} -> {c}x{oh}x{ow}")
-    call = Call(layer.name, note, f"hwsim::{kind}_pool2d", (names.data_t, names.res_t, names.config),
-                (names.src, names.dst))
+    call = _call(layer.name, note, f"hwsim::{kind}_pool2d", (names.data_ts[0], names.res_t, names.config),
+                 (names.srcs[0], names.dst))
     return cfg, call
 
 
@@ -91,38 +100,38 @@ def cast(layer, lc, in_shape, names) -> tuple[ConfigStruct, Call]:
 
 def gap(layer, lc, in_shape, names) -> tuple[ConfigStruct, Call]:
     c, h, w = in_shape
-    cfg = ConfigStruct(names.config, layer.name, (_u("in_height", h), _u("in_width", w), _u("n_chan", c),
-                                                  _t("accum_t", str(lc.accum))))
-    call = Call(layer.name, f"global average pool, {c}x{h}x{w} -> {c}x1x1", "hwsim::global_avg_pool",
-                (names.data_t, names.res_t, names.config), (names.src, names.dst))
+    cfg = _struct(names.config, layer.name, (_u("in_height", h), _u("in_width", w), _u("n_chan", c),
+                                             _t("accum_t", str(lc.accum))))
+    call = _call(layer.name, f"global average pool, {c}x{h}x{w} -> {c}x1x1", "hwsim::global_avg_pool",
+                 (names.data_ts[0], names.res_t, names.config), (names.srcs[0], names.dst))
     return cfg, call
 
 
 def concat(layer, shapes, names) -> tuple[ConfigStruct, Call]:
     (c1, h, w), (c2, _, _) = shapes
-    cfg = ConfigStruct(names.config, layer.name, (_u("height", h), _u("width", w), _u("n_chan1", c1),
-                                                  _u("n_chan2", c2)))
-    call = Call(layer.name, f"concat channels {c1} + {c2} at {h}x{w}", "hwsim::concat",
-                (*names.data_ts, names.res_t, names.config), (*names.srcs, names.dst))
+    cfg = _struct(names.config, layer.name, (_u("height", h), _u("width", w), _u("n_chan1", c1),
+                                             _u("n_chan2", c2)))
+    call = _call(layer.name, f"concat channels {c1} + {c2} at {h}x{w}", "hwsim::concat",
+                 (*names.data_ts, names.res_t, names.config), (*names.srcs, names.dst))
     return cfg, call
 
 
 def add(layer, shape, names) -> tuple[ConfigStruct, Call]:
     c, h, w = shape
-    cfg = ConfigStruct(names.config, layer.name, (_u("height", h), _u("width", w), _u("n_chan", c)))
-    call = Call(layer.name, f"elementwise add, {c}x{h}x{w}", "hwsim::add",
-                (*names.data_ts, names.res_t, names.config), (*names.srcs, names.dst))
+    cfg = _struct(names.config, layer.name, (_u("height", h), _u("width", w), _u("n_chan", c)))
+    call = _call(layer.name, f"elementwise add, {c}x{h}x{w}", "hwsim::add",
+                 (*names.data_ts, names.res_t, names.config), (*names.srcs, names.dst))
     return cfg, call
 
 
 def split_config(name: str, layer: str, shape) -> ConfigStruct:
     c, h, w = shape
-    return ConfigStruct(name, layer, (_u("height", h), _u("width", w), _u("n_chan", c)))
+    return _struct(name, layer, (_u("height", h), _u("width", w), _u("n_chan", c)))
 
 
 def split_call(layer: str, data_t: str, config: str, src: str, a: str, b: str, n: int) -> Call:
-    return Call(layer, f"fan-out of {layer} to its consumers (copy {n})", "hwsim::split",
-                (data_t, config), (src, a, b))
+    return _call(layer, f"fan-out of {layer} to its consumers (copy {n})", "hwsim::split",
+                 (data_t, config), (src, a, b))
 
 
 def _label(layer, relu) -> str:

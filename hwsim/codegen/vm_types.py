@@ -1,7 +1,7 @@
 """Plain view-model records handed to the Jinja templates (no behaviour, no logic).
 
-Every string in here is final C++ / Tcl / Markdown text: templates only loop over these records and
-test their boolean flags.
+Every string in here is final C++ / Tcl / Markdown text (comments already made safe with
+idents.comment): templates only loop over these records and substitute their fields.
 """
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Member:
-    """One member of a config struct: `static const <ctype> <name> = <value>;` or a typedef."""
-    name: str
-    value: str
-    ctype: str = ""          # empty for a typedef (then `value` is the type)
-    is_type: bool = False
+    """One member of a config struct: `static const <ctype> <name> = <value>;` or `typedef <type> <name>;`."""
+    line: str
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,7 @@ class Stream:
 class Call:
     layer: str               # layer name(s) the call implements (comment)
     note: str                # one-line description (comment)
-    kernel: str
-    template_args: tuple[str, ...]
-    args: tuple[str, ...]
+    statement: str           # `kernel<template args>(args);`
 
 
 @dataclass(frozen=True)
@@ -84,16 +79,18 @@ class Port:
     size: int
     shape: str               # CxHxW
     width: int
-    signed: bool
+    signed_cpp: str          # C++ literal: "true" | "false"
 
 
 @dataclass(frozen=True)
 class ProjectView:
     model: str
     top: str
-    tool: str                # "vitis" | "vivado"
+    tool_name: str           # "Vitis HLS" | "Vivado HLS"
     tool_command: str        # "vitis_hls" | "vivado_hls"
     cxx_std_hls: str         # language flag for the HLS tool's compiler
+    cxx_std_flags: str       # g++ language flags of the C simulation (hwsim.cpp.STD_FLAGS)
+    cxx_opt_flags: str       # g++ optimisation flags of the C simulation (hls_backend.OPT_FLAGS)
     solution_options: str    # extra open_solution options ("" or " -flow_target vivado")
     part: str
     clock_mhz: str
@@ -108,4 +105,4 @@ class ProjectView:
     pragmas: tuple[str, ...]         # storage pragmas in the top function
     kernel_headers: tuple[str, ...]  # file names copied to firmware/kernels
     layers: tuple[LayerRow, ...]
-    has_memory_report: bool
+    memory_json: str                 # the memory estimator's report (memory.json)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..fixed import FixedType
+from .idents import comment
 from .vm_types import WeightArray
 
 ROW = 32   # values per initialiser line
@@ -37,7 +38,7 @@ def _lines(raw: np.ndarray) -> tuple[str, ...]:
 
 def array(name: str, layer: str, tensor: str, t: FixedType, raw: np.ndarray) -> WeightArray:
     raw = np.asarray(raw, dtype=np.int64)
-    return WeightArray(name, layer, tensor, raw_ctype(t), int(raw.size), str(t), _lines(raw))
+    return WeightArray(name, comment(layer), tensor, raw_ctype(t), int(raw.size), str(t), _lines(raw))
 
 
 def layer_arrays(graph, layer, lc, w_name: str, b_name: str) -> tuple[WeightArray, WeightArray]:

@@ -12,6 +12,8 @@
 #ifndef HWSIM_COMMON_H_
 #define HWSIM_COMMON_H_
 
+#include <stdint.h>
+
 #include "ap_fixed.h"
 #include "ap_int.h"
 #include "hls_stream.h"
@@ -38,6 +40,15 @@ template <class T, class raw_T> inline T raw_to(raw_T raw) {
     T v = 0;
     v.range(T::width - 1, 0) = raw;
     return v;
+}
+
+// Raw mantissa of the W-bit value v, sign-extended when S (signed type): the inverse of raw_to.
+template <unsigned W, bool S, class T> inline int64_t raw_of(const T &v) {
+    uint64_t u = v.range(W - 1, 0).to_uint64();
+    if (S && ((u >> (W - 1)) & 1)) {
+        return (int64_t)u - ((int64_t)1 << W);
+    }
+    return (int64_t)u;
 }
 
 // Output cast of a conv / dense accumulator:

@@ -11,14 +11,6 @@
 #include "hwsim_common.h"
 #include "top.h"
 
-static int64_t raw_of(const t_fire_concat &v) {
-    uint64_t u = v.range(HWSIM_OUT_WIDTH - 1, 0).to_uint64();
-    if (HWSIM_OUT_SIGNED && ((u >> (HWSIM_OUT_WIDTH - 1)) & 1)) {
-        return (int64_t)u - ((int64_t)1 << HWSIM_OUT_WIDTH);
-    }
-    return (int64_t)u;
-}
-
 static bool read_file(const char *path, std::vector<int64_t> &data) {
     FILE *f = std::fopen(path, "rb");
     if (!f) {
@@ -62,7 +54,7 @@ int main(int argc, char **argv) {
             return 3;
         }
         for (size_t i = 0; i < HWSIM_OUT_SIZE; i++) {
-            output[img * HWSIM_OUT_SIZE + i] = raw_of(y.read());
+            output[img * HWSIM_OUT_SIZE + i] = hwsim::raw_of<HWSIM_OUT_WIDTH, HWSIM_OUT_SIGNED>(y.read());
         }
         std::fprintf(stderr, "tb: image %lu/%lu\n", (unsigned long)(img + 1), (unsigned long)images);
     }
