@@ -21,14 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import config as cfg
+from . import report_tables as tables
 from .executor import SerialExecutor
 from .graph import Graph
 
 TYPED = ("input", "conv", "dense", "gap", "avgpool", "add", "concat")
 WORST = 3
-
-
-config_doc = cfg.to_document     # a document that resolves to exactly a Config
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -248,7 +246,7 @@ def compare(graph: Graph, config: cfg.Config, data, executor=None, chunk: int = 
     (ranges observed on `calib_x`, default the data itself)."""
     ev = Evaluator(graph, data.x, executor, chunk)
     ref = ev.float_logits()
-    logits, rows = ev.run([config_doc(config)], stats=True, label="fixed point")[0]
+    logits, rows = ev.run([cfg.to_document(config)], stats=True, label="fixed point")[0]
     k = logits.shape[1]
     t5 = k >= 5
     points = ()
@@ -322,11 +320,10 @@ def _title(report: Report) -> list[str]:
 
 
 def _text_table(head, rows, marks=None) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
-    fmt = lambda r: "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-    out = ["  " + fmt(head)]
+    widths = tables.column_widths(head, rows)
+    out = ["  " + tables.text_row(head, widths, 3)]
     for i, r in enumerate(rows):
-        out.append(("* " if marks and marks[i] else "  ") + fmt(r))
+        out.append(("* " if marks and marks[i] else "  ") + tables.text_row(r, widths, 3))
     return out
 
 
@@ -347,11 +344,8 @@ def render(report: Report, fmt: str = "table") -> str:
         return "\n".join(out) + "\n"
     if fmt == "md":
         def md(h, rs, bold=None):
-            lines = ["| " + " | ".join(h) + " |", "|" + "---|" * len(h)]
-            for i, r in enumerate(rs):
-                cells = [f"**{c}**" for c in r] if bold and bold[i] else r
-                lines.append("| " + " | ".join(cells) + " |")
-            return lines
+            return [tables.md_row(h), tables.md_rule(len(h))] + [
+                tables.md_row([f"**{c}**" for c in r] if bold and bold[i] else r) for i, r in enumerate(rs)]
         out = [f"## {_title(report)[0]}", ""] + [f"- {l}" for l in _title(report)[1:]] + [""]
         out += md(["", "float", "fixed"], [list(r) for r in _summary(report)]) + [""]
         out += md(head, rows, marks) + ["", f"Worst layers (bold): {worst}"]
@@ -361,11 +355,9 @@ def render(report: Report, fmt: str = "table") -> str:
     import html as h
 
     def table(hd, rs, bold=None):
-        t = ["<table>", "<tr>" + "".join(f"<th>{h.escape(c)}</th>" for c in hd) + "</tr>"]
-        for i, r in enumerate(rs):
-            cls = ' class="worst"' if bold and bold[i] else ""
-            t.append(f"<tr{cls}>" + "".join(f"<td>{h.escape(c)}</td>" for c in r) + "</tr>")
-        return t + ["</table>"]
+        return (["<table>", tables.html_row(hd, "th")]
+                + [tables.html_row(r, attrs=' class="worst"' if bold and bold[i] else "") for i, r in enumerate(rs)]
+                + ["</table>"])
     title = _title(report)
     out = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\">",
            f"<title>{h.escape(title[0])}</title>",

@@ -12,6 +12,7 @@ import html
 import io
 import json
 
+from . import report_tables as tables
 from .memory import BudgetReport
 from .memory_units import format_bits, format_budget
 
@@ -79,10 +80,10 @@ def _cols(r: BudgetReport) -> tuple[str, ...]:
 
 def table(r: BudgetReport) -> str:
     cols, rows = _cols(r), _rows(r)
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
+    widths = tables.column_widths(cols, rows)
 
     def fmt(row):
-        return "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths))).rstrip()
+        return tables.text_row(row, widths, 2).rstrip()
     lines = _header(r) + ["", fmt(cols), fmt(tuple("-" * w for w in widths))]
     lines += [fmt(row) for row in rows[:-1]] + [fmt(tuple("-" * w for w in widths)), fmt(rows[-1])]
     note = ("activations: this stage's buffers" if r.arch == "stream"
@@ -94,11 +95,10 @@ def table(r: BudgetReport) -> str:
 def markdown(r: BudgetReport) -> str:
     cols, rows = _cols(r), _rows(r)
     lines = [f"# Memory budget: {r.model}", ""] + [f"- {h}" for h in _header(r)] + [""]
-    lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(cols))) + "|")
+    lines += [tables.md_row(cols), tables.md_rule(len(cols), 2)]
     for i, row in enumerate(rows):
         cells = [f"**{v}**" if i == len(rows) - 1 and v else v for v in row]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append(tables.md_row(c.replace("|", "\\|") for c in cells))
     lines += ["", f"**{verdict(r)}**", ""]
     return "\n".join(lines)
 
@@ -158,8 +158,8 @@ def svg_chart(r: BudgetReport, width: int = 960, height: int = 420) -> str:
 
 def html_page(r: BudgetReport) -> str:
     cols, rows = _cols(r), _rows(r)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows)
+    head = tables.html_row(cols, "th")
+    body = "\n".join(tables.html_row(row) for row in rows)
     info = "".join(f"<li>{html.escape(h)}</li>" for h in _header(r))
     v = verdict(r)
     return f"""<!DOCTYPE html>
@@ -174,7 +174,7 @@ tr:last-child{{font-weight:bold}} .verdict{{font-size:1.2em;font-weight:bold;col
 <h2>On-chip bits, cumulative by layer</h2>
 {svg_chart(r)}
 <h2>Layers</h2>
-<table><thead><tr>{head}</tr></thead><tbody>
+<table><thead>{head}</thead><tbody>
 {body}
 </tbody></table>
 </body></html>

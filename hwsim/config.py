@@ -42,6 +42,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import numpy as np
+
 from .fixed import FixedType
 from .graph import Graph
 from .precision import lossless_accum_type, sum_accum_type
@@ -136,6 +138,20 @@ def to_document(config: Config) -> dict:
     if par:
         doc["parallel"] = {"layers": par}
     return doc
+
+
+def plain(v):
+    """A document as plain JSON/YAML data: mappings -> dicts with str keys, tuples -> lists, numpy
+    scalars -> Python scalars, anything else that is not None, bool, int, float or str -> its text."""
+    if isinstance(v, Mapping):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
 
 
 def read(source) -> dict:

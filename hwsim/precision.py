@@ -14,6 +14,7 @@ import math
 from .fixed import MAX_WIDTH, FixedType
 
 C_INT = FixedType.int_type(32)     # a C `int` operand: ap_int<32> in the header's operators
+MIN_INTEGER = -8                   # fewest integer bits `integer_bits` gives (tiny ranges)
 
 
 def _result(width: int, integer: int, signed: bool, is_int: bool) -> FixedType:
@@ -76,6 +77,14 @@ def _bits_for(lo: int, hi: int, signed: bool) -> int:
     if signed:
         return max(1 + max((-lo - 1).bit_length() if lo < 0 else 0, hi.bit_length()), 2)
     return max(hi.bit_length(), 1)
+
+
+def integer_bits(max_abs: float) -> int:
+    """Integer bits (sign included) so that every |v| <= max_abs is below 2^(I-1):
+    floor(log2 max_abs) + 2, at least MIN_INTEGER; 1 for an empty, zero or non-finite range."""
+    if not max_abs > 0 or not math.isfinite(max_abs):
+        return 1
+    return max(MIN_INTEGER, math.floor(math.log2(max_abs)) + 2)
 
 
 def ceil_log2(n: int) -> int:

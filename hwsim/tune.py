@@ -3,12 +3,12 @@ an accuracy drop on validation data and a memory budget (`search`).
 
 Types from observed ranges (`calibrate`, `precision_doc`): a value set whose largest magnitude is m
 (activations over the calibration images, weights and biases over their tensors) gets
-I = floor(log2 m) + 2 integer bits (sign included, so m < 2^(I-1)); a width W gives ap_fixed<W, I>
-with W - I fractional bits, so shaving a bit always removes a fractional bit. Modes: the input,
-weights and biases AP_RND_CONV/AP_SAT (quantized offline, free in hardware), layer results
-AP_TRN/AP_SAT (truncation, no rounding adder); accumulators lossless. A bias takes its layer's result
-width. Layers with their own result type: input, conv, dense, average pools, add, concat; relu, max
-pool, dropout and flatten pass their input type through.
+I = floor(log2 m) + 2 integer bits (sign included, so m < 2^(I-1); hwsim.precision.integer_bits);
+a width W gives ap_fixed<W, I> with W - I fractional bits, so shaving a bit always removes a
+fractional bit. Modes: the input, weights and biases AP_RND_CONV/AP_SAT (quantized offline, free in
+hardware), layer results AP_TRN/AP_SAT (truncation, no rounding adder); accumulators lossless. A
+bias takes its layer's result width. Layers with their own result type: input, conv, dense, average
+pools, add, concat; relu, max pool, dropout and flatten pass their input type through.
 
 A config is acceptable when, on the validation images, both its top-1 drop from float and the share
 of images whose top-1 class differs from float's are at most `max_drop` percentage points. The second
@@ -29,29 +29,22 @@ point beats on both. Memory is hwsim.memory's stream estimate (`onchip_bits`).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import config as cfg
 from .accuracy import TYPED, Evaluator, agreement, onchip, topk
+from .fixed import FixedType
 from .graph import Graph
+from .precision import integer_bits
 
-INPUT_MODES = WEIGHT_MODES = "AP_RND_CONV,AP_SAT"
-RESULT_MODES = "AP_TRN,AP_SAT"
-MIN_INTEGER = -8
+INPUT_MODES = WEIGHT_MODES = ("AP_RND_CONV", "AP_SAT")
+RESULT_MODES = ("AP_TRN", "AP_SAT")
 DEFAULT_WIDTHS = tuple(range(4, 17))
 
 
 # --- ranges and types --------------------------------------------------------------------------
-def integer_bits(max_abs: float) -> int:
-    """Integer bits (sign included) so that every |v| <= max_abs is below 2^(I-1)."""
-    if not max_abs > 0 or not math.isfinite(max_abs):
-        return 1
-    return max(MIN_INTEGER, math.floor(math.log2(max_abs)) + 2)
-
-
 @dataclass(frozen=True)
 class Ranges:
     """Largest magnitudes seen: activations of typed layers, and each weighted layer's weights/bias."""
@@ -78,8 +71,8 @@ def calibrate(graph: Graph, x) -> Ranges:
     return Ranges(act, weight, bias)
 
 
-def _fixed(width: int, max_abs: float, modes: str) -> str:
-    return f"ap_fixed<{int(width)},{integer_bits(max_abs)},{modes}>"
+def _fixed(width: int, max_abs: float, modes: tuple[str, str]) -> str:
+    return str(FixedType(int(width), integer_bits(max_abs), True, *modes))
 
 
 def precision_doc(graph: Graph, ranges: Ranges, act_bits, weight_bits) -> dict:
@@ -118,15 +111,24 @@ class Point:
                 "agreement": self.agreement, "act": dict(self.act), "weight": dict(self.weight)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Search:
     float_top1: float            # validation
     max_drop: float              # percentage points
     start_width: int | None      # None when no uniform width met the drop
     best: Point                  # the chosen config
-    points: tuple[Point, ...]
-    precision: dict = field(default_factory=dict)   # the chosen `precision` section
-    evaluations: int = 0
+    points: tuple[Point, ...]    # every evaluated config
+    graph: Graph
+    ranges: Ranges               # observed on the validation images
+
+    @property
+    def precision(self) -> dict:
+        """The chosen `precision` section."""
+        return precision_doc(self.graph, self.ranges, dict(self.best.act), dict(self.best.weight))
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.points)
 
     @property
     def meets_drop(self) -> bool:
@@ -153,12 +155,16 @@ def pareto(points) -> list[Point]:
     return front
 
 
-def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, min_width: int = 2,
-           executor=None, chunk: int = 64, ranges: Ranges | None = None, log=None,
-           min_saving: float = 0.001) -> Search:
-    """The search of the module doc on validation images `x_val` with labels `y_val`."""
+def check_max_drop(max_drop, name: str = "max drop") -> None:
+    """ValueError unless `max_drop` is a number of percentage points from 0 to 100."""
     if not (isinstance(max_drop, (int, float)) and 0 <= max_drop <= 100):
-        raise ValueError(f"max drop must be between 0 and 100 percentage points, got {max_drop!r}")
+        raise ValueError(f"{name} must be between 0 and 100 percentage points, got {max_drop!r}")
+
+
+def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, min_width: int = 2,
+           executor=None, chunk: int = 64, log=None, min_saving: float = 0.001) -> Search:
+    """The search of the module doc on validation images `x_val` with labels `y_val`."""
+    check_max_drop(max_drop)
     widths = sorted({int(w) for w in widths})
     if not widths or widths[0] < 2:
         raise ValueError(f"widths must be integers >= 2, got {widths}")
@@ -166,7 +172,7 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
         raise ValueError(f"min_width must be at least 2, got {min_width}")
     say = log or (lambda msg: None)
     y_val = np.asarray(y_val)
-    ranges = ranges if ranges is not None else calibrate(graph, x_val)
+    ranges = calibrate(graph, x_val)
     ev = Evaluator(graph, x_val, executor, chunk)
     ref = ev.float_logits()
     ref_top1 = topk(ref, y_val, 1)
@@ -195,24 +201,23 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
     def lowest(kind, name):
         return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
 
-    uniform, start = [], None
+    uniform, start, start_width = [], None, None
     for n in widths:
         ua = {k: max(n, lowest("act", k)) for k in acts}
         uw = {k: max(n, lowest("weight", k)) for k in wts}
         p = evaluate([(f"uniform {n}", ua, uw)], f"uniform {n} bits")[0]
         uniform.append(p)
         if meets(ref_top1, p, max_drop):
-            start = p
+            start, start_width = p, n
             break
     if start is None:
         best = max(uniform, key=lambda p: (p.agreement, p.top1, -p.onchip_bits))
         say(f"no uniform width is within the drop (best: top-1 {100 * best.top1:.2f}% vs float "
             f"{100 * ref_top1:.2f}%, agreement {100 * best.agreement:.2f}%)")
-        return Search(ref_top1, max_drop, None, best, tuple(points),
-                      precision_doc(graph, ranges, dict(best.act), dict(best.weight)), len(points))
+        return Search(ref_top1, max_drop, None, best, tuple(points), graph, ranges)
     a, w = dict(start.act), dict(start.weight)
     best = start
-    say(f"start: all {start.label.split()[-1]} bits, {start.onchip_bits:,} on-chip bits, "
+    say(f"start: all {start_width} bits, {start.onchip_bits:,} on-chip bits, "
         f"val top-1 {100 * start.top1:.2f}%, agreement {100 * start.agreement:.2f}%")
     knobs = [("act", n) for n in acts] + [("weight", n) for n in wts]
 
@@ -247,8 +252,7 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
             say(f"{kind} {name}: {hi} bits, {best.onchip_bits:,} on-chip bits, val top-1 {100 * best.top1:.2f}%, "
                 f"agreement {100 * best.agreement:.2f}%")
     best = Point("tuned", best.onchip_bits, best.top1, best.agreement, best.act, best.weight)
-    return Search(ref_top1, max_drop, int(start.label.split()[-1]), best, tuple(points),
-                  precision_doc(graph, ranges, a, w), len(points))
+    return Search(ref_top1, max_drop, start_width, best, tuple(points), graph, ranges)
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -279,16 +283,6 @@ def document(precision: dict, model: str | None = None, model_args: dict | None 
 def to_yaml(doc: dict, comments=()) -> str:
     """YAML text of a config document, with `# ` comment lines first; types are quoted."""
     import yaml
-    body = yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=False, width=120)
+    body = yaml.safe_dump(cfg.plain(doc), sort_keys=False, default_flow_style=False, width=120)
     head = "".join(f"# {c}\n" for c in comments)
     return head + cfg.quote_types(body)
-
-
-def _plain(v):
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        return v.item()
-    return v

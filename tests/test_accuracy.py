@@ -36,7 +36,7 @@ def test_config_doc_resolves_to_the_same_types(net):
     mixed = cfg.load({"precision": {"default": {"accum": "ap_fixed<20,8>"},
                                     "layers": {"fire2.expand3x3": {"result": "ap_fixed<10,4>"}}}}, net)
     for c in (cfg.load(None, net), mixed):
-        again = cfg.load(accuracy.config_doc(c), net)
+        again = cfg.load(cfg.to_document(c), net)
         assert again.to_dict() == c.to_dict()
 
 
@@ -52,7 +52,7 @@ def test_netspec_pickles_and_rebuilds(net):
 def test_evaluator_matches_direct_simulation_for_any_chunking(net, small):
     config = cfg.load({"precision": tune.precision_doc(net, tune.calibrate(net, small.x), 7, 6)}, net)
     direct = simulate.run(net, small.x, config, reference=False).values.reshape(len(small), -1)
-    doc = accuracy.config_doc(config)
+    doc = cfg.to_document(config)
     for chunk in (48, 7):
         ev = accuracy.Evaluator(net, small.x, chunk=chunk)
         assert np.array_equal(ev.logits(doc), direct)
@@ -102,7 +102,7 @@ def test_sixteen_bit_activations_agree_with_float(net):
     for config in (cfg.load(None, net),    # results ap_fixed<16,6>, weights ap_fixed<8,1>
                    cfg.load({"precision": tune.precision_doc(net, ranges, 16, 16)}, net)):
         ev = accuracy.Evaluator(net, test.x, chunk=len(test))
-        assert accuracy.agreement(ev.logits(accuracy.config_doc(config)), ev.float_logits()) >= 0.995
+        assert accuracy.agreement(ev.logits(cfg.to_document(config)), ev.float_logits()) >= 0.995
 
 
 def test_sweep_points(net, small):

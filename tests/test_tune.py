@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from hwsim import accuracy, config as cfg, data, memory, simulate, tune, zoo
+from hwsim import accuracy, config as cfg, data, memory, precision, simulate, tune, zoo
 from hwsim.cli import main
 from hwsim.commands import common
 from hwsim.fixed import FixedType
@@ -24,10 +24,10 @@ def val():
 
 
 def test_integer_bits_is_the_fewest_that_hold_the_range():
-    assert [tune.integer_bits(m) for m in (1.0, 0.9, 0.5, 0.49, 3.3, 4.0, 71.35)] == [2, 1, 1, 0, 3, 4, 8]
-    assert tune.integer_bits(0.0) == 1 and tune.integer_bits(float("nan")) == 1
+    assert [precision.integer_bits(m) for m in (1.0, 0.9, 0.5, 0.49, 3.3, 4.0, 71.35)] == [2, 1, 1, 0, 3, 4, 8]
+    assert precision.integer_bits(0.0) == 1 and precision.integer_bits(float("nan")) == 1
     for m in np.random.default_rng(0).uniform(0.01, 200, 200):
-        i = tune.integer_bits(float(m))
+        i = precision.integer_bits(float(m))
         assert m < 2.0 ** (i - 1)                 # fits a signed ap_fixed<W, i>
         assert not m < 2.0 ** (i - 2)             # one integer bit fewer would not
 
@@ -37,10 +37,10 @@ def test_precision_doc_types(net, val):
     acts = dict.fromkeys(tune.typed_layers(net), 8)
     acts["conv1"] = 5
     c = cfg.load({"precision": tune.precision_doc(net, ranges, acts, 6)}, net)
-    assert c.input == FixedType(8, tune.integer_bits(ranges.act["input"]), True, "AP_RND_CONV", "AP_SAT")
+    assert c.input == FixedType(8, precision.integer_bits(ranges.act["input"]), True, "AP_RND_CONV", "AP_SAT")
     conv1 = c["conv1"]
-    assert conv1.result == FixedType(5, tune.integer_bits(ranges.act["conv1"]), True, "AP_TRN", "AP_SAT")
-    assert conv1.weight.width == 6 and conv1.weight.integer == tune.integer_bits(ranges.weight["conv1"])
+    assert conv1.result == FixedType(5, precision.integer_bits(ranges.act["conv1"]), True, "AP_TRN", "AP_SAT")
+    assert conv1.weight.width == 6 and conv1.weight.integer == precision.integer_bits(ranges.weight["conv1"])
     assert conv1.bias.width == 5 and conv1.accum_lossless
     assert c["conv1.relu"].result == conv1.result and c["pool1"].result == conv1.result
     assert c["fire2.concat"].result.width == 8
@@ -77,7 +77,7 @@ def test_search_result_is_acceptable_cheaper_and_deterministic(net, val):
     ranges = tune.calibrate(net, val.x)
     for kind, widths in (("act", s.best.act), ("weight", s.best.weight)):
         for name, bits in widths:
-            assert bits >= tune.integer_bits((ranges.act if kind == "act" else ranges.weight)[name])
+            assert bits >= precision.integer_bits((ranges.act if kind == "act" else ranges.weight)[name])
     assert s.precision == tune.precision_doc(net, tune.calibrate(net, val.x), dict(s.best.act), dict(s.best.weight))
     again = tune.search(net, val.x, val.y, 2.0, **kw)
     assert again.precision == s.precision and len(again.points) == len(s.points)

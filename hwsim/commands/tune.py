@@ -5,7 +5,8 @@ import os
 import sys
 
 from . import common
-from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net, write_atomic
+from .common import write_atomic
+from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net
 
 EXIT_DROP, EXIT_NO_FIT = 1, 3
 
@@ -50,10 +51,9 @@ def _pct(v) -> str:
 
 def run(args) -> int:
     import yaml
-    from .. import accuracy, config as cfg, devices, memory, plots, tune
+    from .. import accuracy, config as cfg, devices, plots, tune
     from ..memory_units import format_bits, parse_size
-    if not 0 <= args.max_drop <= 100:
-        raise ValueError(f"--max-drop must be between 0 and 100 percentage points, got {args.max_drop:g}")
+    tune.check_max_drop(args.max_drop, "--max-drop")
     widths = parse_widths(args.widths)
     out = args.output
     if not out.lower().endswith((".yaml", ".yml")):
@@ -77,13 +77,9 @@ def run(args) -> int:
         after = cfg.load(doc, graph)
         ev = accuracy.Evaluator(graph, test.x, ex, args.chunk)
         ref, fixed_before, fixed_after = (r[0] for r in ev.run(
-            [None, accuracy.config_doc(before), accuracy.config_doc(after)], label="test split"))
-    vb = accuracy.Evaluator(graph, val.x).run([accuracy.config_doc(before)])[0][0]
-
-    def mem(c):
-        kw = {"budget": budget_bits} if budget_bits else {}
-        return memory.estimate(graph, c, "stream", device=device, **kw)
-    mb, ma = mem(before), mem(after)
+            [None, cfg.to_document(before), cfg.to_document(after)], label="test split"))
+    vb = accuracy.Evaluator(graph, val.x).run([cfg.to_document(before)])[0][0]
+    mb, ma = (accuracy.onchip(graph, c, device, budget_bits) for c in (before, after))
 
     def fits(rep) -> bool:
         if device is not None:   # memory resources only: precision cannot change the DSP count
