@@ -16,10 +16,11 @@ Results never depend on the executor: each job is a pure function of its item.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from . import threads
 
 
 class Progress:
@@ -52,13 +53,6 @@ class Progress:
         if self.enabled and self._tty:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class SerialExecutor:
@@ -97,7 +91,7 @@ class LocalExecutor(SerialExecutor):
         super().__init__(progress, stream)
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise ValueError(f"workers must be a positive integer, got {workers!r}")
-        self.workers = workers or cpu_count()
+        self.workers = workers or threads.cores()
         self._pool = None
 
     def map(self, fn, items, label: str | None = None) -> list:
@@ -107,7 +101,7 @@ class LocalExecutor(SerialExecutor):
         if self._pool is None:
             # the workers share the cores: each simulates with its share of threads
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_share_cores,
-                                             initargs=(max(1, cpu_count() // self.workers),))
+                                             initargs=(max(1, threads.cores() // self.workers),))
         bar = Progress(len(items), label or "evaluating", self.stream, self.progress)
         futures = {self._pool.submit(fn, item): i for i, item in enumerate(items)}
         out = [None] * len(items)
@@ -130,8 +124,7 @@ class LocalExecutor(SerialExecutor):
 
 
 def _share_cores(threads_per_worker: int) -> None:
-    from .threads import limit_workers
-    limit_workers(threads_per_worker)
+    threads.limit_workers(threads_per_worker)
 
 
 class DaskExecutor(SerialExecutor):

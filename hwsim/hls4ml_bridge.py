@@ -8,7 +8,7 @@ and `hwsim csim DIR` reach it:
   strategy hls4ml resolved; they were checked against the Config) and `hls4ml_project.json` (io
   type, tool, channels-last layout, output size and type, graph layer -> hls4ml layer names).
   The caller (hwsim.commands.generate.generate_project) adds `hwsim_project.json` (model, kwargs,
-  config document, backend, io) and `weights.npz`; `generate(...)` does all of it in one call.
+  config document, backend, options: io) and `weights.npz`; `generate(...)` does all of it in one call.
 - `run_csim(request)` feeds hls4ml the inputs as exact values of the input type, runs hls4ml's
   C-sim in a child process (hwsim.hls4ml_runner: a C++ assert kills the child, not the caller) and
   converts the float64 outputs back to raw mantissas of the output type. Every output must be a
@@ -82,10 +82,8 @@ def output_raw(y: np.ndarray, graph: Graph, config: Config) -> tuple[np.ndarray,
     y = np.asarray(y, np.float64)
     if y.ndim != 2 or y.shape[1] != c * h * w:
         raise InexactOutput(f"hls4ml returned shape {y.shape}, expected (N, {c * h * w})")
-    scaled = np.ldexp(y, t.frac)
-    on_grid = np.isfinite(scaled) & (scaled == np.round(scaled))
-    raw = np.where(on_grid, scaled, 0).astype(np.int64)
-    ok = on_grid & (raw >= t.raw_min) & (raw <= t.raw_max)
+    raw = t.quantize(y)
+    ok = t.to_float(raw) == y
     raw = raw.reshape(-1, h, w, c).transpose(0, 3, 1, 2)
     return np.ascontiguousarray(raw), int((~ok).sum())
 
@@ -121,7 +119,7 @@ def generate(graph: Graph, config: Config, out, *, model_args: dict | None = Non
     if io not in IO_TYPES:
         raise ValueError(f"unknown io type {io!r}; choose one of: {', '.join(IO_TYPES)}")
     return generate_project(graph, config, out, model_args or {}, backend=BACKEND, tool=tool,
-                            force=force, io=io)
+                            force=force, options={"io": io})
 
 
 @dataclass(frozen=True)
@@ -150,7 +148,7 @@ def _register() -> None:
         from .codegen import backends
     except ImportError:      # the code generator is not installed beside this module
         return
-    backends.register(BACKEND, generate=write_project, csim=run_csim)
+    backends.register(BACKEND, generate=write_project, csim=run_csim, options={"io": "parallel"})
 
 
 _register()

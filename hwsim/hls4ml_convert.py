@@ -1,6 +1,7 @@
 """Graph + precision Config -> hls4ml model, through hls4ml's PyTorch frontend on `to_torch(graph)`.
 
-Every hls4ml layer gets explicit types from the Config (no 'auto' is left for hls4ml to infer):
+Every hls4ml layer gets explicit types from the Config, spelled `str(FixedType)` (the ap_ form
+with modes, which hls4ml parses; no 'auto' is left for hls4ml to infer):
 - input:   `result` = the config's input type. The model is converted with
            ChannelsLastConversion='internal': hls4ml takes (and returns) channels-last data and no
            transpose layer (with its own result type) is inserted.
@@ -19,7 +20,7 @@ hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line
 - io_stream pooling needs pool size == stride and no padding: refused otherwise (use io_parallel).
 - no AdaptiveAvgPool2d: GlobalAvgPool is exported as an AvgPool2d over the whole map.
 - Vitis + Resource strategy with ReuseFactor > kernel area x input channels computes wrong
-  results: refused.
+  results: config loading refuses such a reuse factor for every backend.
 Also refused, because hls4ml's arithmetic differs there (README: "Known hls4ml differences"): saturating accumulators
 (hls4ml's summation order differs), pool accumulators with parity/sign-dependent rounding, padded
 max pools on unsigned types (hls4ml's pad value is large), signed ap_int<2> weights (ternary).
@@ -27,7 +28,6 @@ After conversion every layer's types are read back from hls4ml and checked again
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
@@ -94,14 +94,6 @@ def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
         if lc.accum is not None and not lc.accum_lossless:
             _check_accum(layer, lc, where)
         if layer.kind in ("conv", "dense"):
-            n_terms = math.prod(graph.weight_shapes(layer)["weight"][1:])
-            if lc.reuse_factor > n_terms and tool == "vitis":
-                raise ValueError(f"{where}: ReuseFactor {lc.reuse_factor} exceeds the {n_terms} products "
-                                 "per output (kernel area x input channels); hls4ml's Vitis Resource "
-                                 "strategy computes wrong results there")
-            if lc.reuse_factor > n_terms:
-                raise ValueError(f"{where}: ReuseFactor {lc.reuse_factor} exceeds the {n_terms} products "
-                                 "per output")
             if lc.weight.is_int and lc.weight.width == 2 and lc.weight.signed:
                 raise ValueError(f"{where}: hls4ml multiplies by {lc.weight} weights as ternary "
                                  "(-1, 0, +1; a weight of -2 acts as +1); use another weight type")
@@ -144,11 +136,6 @@ def _types_of(lc: LayerConfig):
     return [t for t in (lc.result, lc.weight, lc.bias, lc.accum) if t is not None]
 
 
-def hls_type(t: FixedType) -> str:
-    """hls4ml's spelling of a type (its parser takes the ap_ form with modes)."""
-    return str(t)
-
-
 def quantized_weights(graph: Graph, config: Config) -> Graph:
     """The graph with weights and biases replaced by their quantized values (exact doubles)."""
     out = {}
@@ -167,7 +154,7 @@ def quantized_weights(graph: Graph, config: Config) -> Graph:
     return graph.with_weights(out)
 
 
-def torch_module(graph: Graph, io: str):
+def torch_module(graph: Graph):
     """(module, ceil_pads): `to_torch` of the quantized graph with ceil-mode pools rewritten."""
     from torch import nn
 
@@ -217,30 +204,30 @@ def plan(graph: Graph, config: Config, module, pads: Mapping[str, tuple[int, int
         if not hnames:
             raise ValueError(f"layer {layer.name}: not found in the traced PyTorch module")
         if layer.name in pads:
-            layer_cfg[hnames[0]] = {"Precision": {"result": hls_type(lc.inputs[0])}}
+            layer_cfg[hnames[0]] = {"Precision": {"result": str(lc.inputs[0])}}
         layer_cfg[hnames[-1]] = _layer_config(layer, lc)
     return Plan(MappingProxyType({k: tuple(v) for k, v in names.items()}), MappingProxyType(layer_cfg),
                 MappingProxyType(dict(pads)))
 
 
 def _layer_config(layer, lc: LayerConfig) -> dict:
-    prec = {"result": hls_type(lc.result)}
+    prec = {"result": str(lc.result)}
     d: dict = {"Precision": prec}
     if layer.kind in ("conv", "dense"):
-        prec.update(weight=hls_type(lc.weight), accum=hls_type(lc.accum))
-        prec["bias"] = hls_type(lc.bias) if lc.bias is not None else hls_type(lc.result)
+        prec.update(weight=str(lc.weight), accum=str(lc.accum))
+        prec["bias"] = str(lc.bias) if lc.bias is not None else str(lc.result)
         d["ReuseFactor"] = lc.reuse_factor
         d["Strategy"] = "Latency" if lc.reuse_factor == 1 else "Resource"
     elif layer.kind == "maxpool":
-        prec["accum"] = hls_type(lc.inputs[0])
+        prec["accum"] = str(lc.inputs[0])
     elif layer.kind in ("avgpool", "gap"):
-        prec["accum"] = hls_type(lc.accum)
+        prec["accum"] = str(lc.accum)
     return d
 
 
 def hls_config(graph: Graph, config: Config, p: Plan) -> dict:
     """The hls_config dict for hls4ml.converters.convert_from_pytorch_model."""
-    return {"Model": {"Precision": {"default": hls_type(config.input)}, "ReuseFactor": 1,
+    return {"Model": {"Precision": {"default": str(config.input)}, "ReuseFactor": 1,
                       "Strategy": "Latency", "ChannelsLastConversion": "internal",
                       "TransposeOutputs": False, "BramFactor": 1_000_000_000, "TraceOutput": False},
             "InputShape": tuple(graph.input_shape),
@@ -254,7 +241,7 @@ def convert(graph: Graph, config: Config, output_dir, tool: str = "vitis", io: s
     """(hls4ml ModelGraph, Plan): the converted model, types checked against `config`."""
     check_supported(graph, config, tool, io)
     import hls4ml
-    module, pads = torch_module(quantized_weights(graph, config), io)
+    module, pads = torch_module(quantized_weights(graph, config))
     p = plan(graph, config, module, pads)
     model = hls4ml.converters.convert_from_pytorch_model(
         module, output_dir=str(output_dir), project_name=project_name, backend=_BACKEND[tool],
@@ -279,14 +266,9 @@ def verify_types(model, p: Plan) -> None:
                 if key == "accum" and "Pool" in layer.class_name and "Max" in layer.class_name:
                     continue
                 raise ValueError(f"hls4ml layer {hname} has no {key} type")
-            got = parse_hls_type(attr.precision.definition_cpp())
+            got = FixedType.parse(attr.precision.definition_cpp().replace(" ", ""))
             if got != FixedType.parse(want):
                 raise ValueError(f"hls4ml layer {hname}: {key} type is {got}, asked for {want}")
-
-
-def parse_hls_type(text: str) -> FixedType:
-    """A FixedType from hls4ml's C++ spelling (ap_fixed<16,6,AP_TRN,AP_WRAP,0>, ap_int<8>)."""
-    return FixedType.parse(text.replace(" ", ""))
 
 
 def resolved_config(model, graph: Graph, p: Plan) -> dict:

@@ -1,6 +1,6 @@
 """Compile an hls4ml project and run its C simulation in a child process.
 
-    python -m hwsim.hls4ml_runner PROJECT_DIR INPUT.npy OUTPUT.npy
+    python -m hwsim.hls4ml_runner PROJECT_DIR INPUT.npy OUTPUT.npy N_OUT
 
 The child runs the project's own `build_lib.sh` (what hls4ml's `ModelGraph.compile()` runs after
 writing the project) unless the library is newer than every source, loads
@@ -8,7 +8,7 @@ writing the project) unless the library is newer than every source, loads
 `ModelGraph.predict()` does for float64 input: inputs are converted with
 `nnet::convert_data<double, input_t>` and outputs with `.to_double()`, both exact for the types
 hwsim uses. INPUT.npy holds (N, ...) float64 images in hls4ml's layout (channels last); OUTPUT.npy
-receives (N, n_out) float64. A C++ assert inside the model aborts the child only: `predict()` in the
+receives (N, N_OUT) float64. A C++ assert inside the model aborts the child only: `predict()` in the
 parent turns that into a RuntimeError carrying the assert's message.
 """
 from __future__ import annotations
@@ -105,24 +105,14 @@ def _failure(project, done) -> str:
     return f"hls4ml C-sim of {project} failed (exit {done.returncode}): {detail}"
 
 
-def _n_out(project: Path) -> int:
-    import json
-    meta = project / "hwsim_project.json"
-    if not meta.is_file():
-        raise ValueError(f"{project}: no hwsim_project.json; pass N_OUT")
-    return int(json.loads(meta.read_text())["hls4ml"]["output_size"])
-
-
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (3, 4):
-        print("usage: python -m hwsim.hls4ml_runner PROJECT_DIR INPUT.npy OUTPUT.npy [N_OUT]",
-              file=sys.stderr)
+    if len(args) != 4:
+        print("usage: python -m hwsim.hls4ml_runner PROJECT_DIR INPUT.npy OUTPUT.npy N_OUT", file=sys.stderr)
         return 2
     project, xin, yout = Path(args[0]), args[1], args[2]
     try:
-        n_out = int(args[3]) if len(args) == 4 else _n_out(project)
-        y = run_images(project, np.load(xin), n_out)
+        y = run_images(project, np.load(xin), int(args[3]))
     except (ValueError, RuntimeError, OSError) as e:
         print(f"hls4ml_runner: {e}", file=sys.stderr)
         return 1

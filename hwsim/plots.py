@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import io
 import os
 
 
@@ -28,14 +29,11 @@ def _check_path(path) -> str:
 
 
 def _save(fig, path: str) -> None:
-    """Write the figure next to `path` first, then rename it into place."""
-    tmp = path + ".tmp"
-    try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Render the figure to PNG bytes and write them atomically to `path`."""
+    from .commands.common import write_atomic
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    write_atomic(path, buf.getvalue())
 
 
 def sweep_plot(points, path, title: str = "") -> str:

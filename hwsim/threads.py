@@ -26,9 +26,14 @@ def _forget_pool() -> None:
 os.register_at_fork(after_in_child=_forget_pool)
 
 
+def cores() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0))
+
+
 def workers() -> int:
     """Worker threads: the cores this process may use (NUMBA_NUM_THREADS and limit_workers cap it)."""
-    n = max(1, min(numba.config.NUMBA_NUM_THREADS, len(os.sched_getaffinity(0))))
+    n = max(1, min(numba.config.NUMBA_NUM_THREADS, cores()))
     return min(n, _LIMIT[0]) if _LIMIT else n
 
 

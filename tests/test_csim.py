@@ -134,6 +134,6 @@ def test_other_layer_kinds_bit_exact(tmp_path):
     assert lint(out) == []
     x, x_raw = random_inputs(g, c, 3, 5)
     expected = simulate.run(g, x, c, reference=False).raw
-    got = run_csim(backends.CsimRequest(out, g, c, x, x_raw, progress=False))
+    got = run_csim(backends.CsimRequest(out, g, c, x_raw, progress=False))
     assert np.array_equal(got, expected)
     assert len(np.unique(expected)) > 2

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from hwsim import accuracy, data, executor, tune, zoo
+from hwsim import accuracy, data, executor, threads, tune, zoo
 from hwsim.cli import main
 
 
@@ -126,7 +126,7 @@ def test_worker_processes_share_the_cores(cpus, workers, monkeypatch):
     import os
 
     import numba
-    monkeypatch.setattr(executor, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(threads, "cores", lambda: cpus)
     with executor.LocalExecutor(workers=workers, progress=False) as ex:
         got = set(ex.map(_thread_budget, range(4)))
     share = cpus // workers

@@ -39,11 +39,11 @@ def three_way(tmp, name, kwargs, doc, io, tool, images=3, seed=1):
     sim = simulate.run(graph, x, config, reference=False).raw
 
     hls_dir = generate_project(graph, config, tmp / "hls", kwargs, backend="hls", tool=tool)
-    req = backends.CsimRequest(hls_dir, graph, config, x, x_raw, progress=False)
+    req = backends.CsimRequest(hls_dir, graph, config, x_raw, progress=False)
     hls = backends.csim_runner("hls")(req)
 
     h4_dir = hb.generate(graph, config, tmp / "hls4ml", model_args=kwargs, tool=tool, io=io)
-    req = backends.CsimRequest(h4_dir, graph, config, x, x_raw, progress=False)
+    req = backends.CsimRequest(h4_dir, graph, config, x_raw, progress=False)
     h4 = backends.csim_runner("hls4ml")(req)
     return graph, config, x, sim, hls, h4
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from dataclasses import replace
-from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -114,21 +112,6 @@ def test_global_avgpool_exported_as_whole_map_avgpool(tmp_path):
 
 
 # --- reuse factor -----------------------------------------------------------------------------
-def _with_rf(config, name, rf):
-    layers = dict(config.layers)
-    layers[name] = replace(layers[name], reuse_factor=rf)
-    return replace(config, layers=MappingProxyType(layers))
-
-
-def test_vitis_resource_reuse_factor_above_products_is_refused():
-    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
-    c = _with_rf(cfg.load(None, g), "fire.expand3x3", 2 * 3 * 3 + 1)
-    with pytest.raises(ValueError, match="fire.expand3x3: ReuseFactor 19 exceeds the 18 products.*Vitis"):
-        hc.check_supported(g, c, "vitis", "parallel")
-    with pytest.raises(ValueError, match="exceeds the 18 products"):
-        hc.check_supported(g, c, "vivado", "parallel")
-
-
 def test_config_refuses_reuse_factor_above_products():
     g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
     with pytest.raises(cfg.ConfigError, match="exceeds the 18 products"):

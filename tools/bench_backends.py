@@ -62,7 +62,7 @@ def one(net: str, path: str, images: int, repeats: int) -> dict:
             from hwsim.commands.generate import generate_project
             folder = generate_project(graph, config, tmp / "p", kwargs, backend="hls")
             hls_backend.build(folder)
-            req = backends.CsimRequest(folder, graph, config, x, x_raw, progress=False)
+            req = backends.CsimRequest(folder, graph, config, x_raw, progress=False)
             run = lambda: backends.csim_runner("hls")(req)  # noqa: E731
         else:
             from hwsim import hls4ml_bridge as hb

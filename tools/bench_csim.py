@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         expected = simulate.run(proj.graph, x, proj.config, reference=False).raw
         sim_s = time.perf_counter() - t
-        req = backends.CsimRequest(out, proj.graph, proj.config, x, x_raw, timeout=7200, progress=True)
+        req = backends.CsimRequest(out, proj.graph, proj.config, x_raw, expected, timeout=7200, progress=True)
         t = time.perf_counter()
         got = hls_backend.run_csim(req)
         run_s = time.perf_counter() - t

@@ -57,8 +57,11 @@ def build_key(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def build(folder: str | Path, jobs: int = 2, timeout: float = 1800.0, progress: bool = False) -> Path:
-    """The C-simulation executable of an hls project, compiled unless cached."""
+def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, progress: bool = False) -> Path:
+    """The C-simulation executable of an hls project, compiled unless cached; `jobs` parallel g++
+    (default: hwsim.threads.workers())."""
+    from ..threads import workers
+    jobs = jobs or workers()
     folder = Path(folder).resolve()
     srcs = sources(folder)
     key = build_key(folder)
@@ -97,17 +100,24 @@ def _pump(stream, sink: list, echo: bool) -> None:
             sys.stderr.flush()
 
 
+def _write_raw(path: Path, raw: np.ndarray) -> None:
+    """Raw mantissas (N, C, H, W) as the testbench reads them: little-endian int64, HWC per image."""
+    np.ascontiguousarray(np.asarray(raw, dtype=np.int64).transpose(0, 2, 3, 1)).astype("<i8").tofile(path)
+
+
 def run_csim(request: backends.CsimRequest) -> np.ndarray:
-    """Build (cached), run the testbench on request.x_raw; output raw mantissas (N, C, H, W)."""
+    """Build (cached), run the testbench on request.x_raw; output raw mantissas (N, C, H, W).
+    Leaves tb_data/input.bin (and tb_data/expected.bin from request.expected) for `make csim`."""
     folder = Path(request.folder).resolve()
     graph = request.graph
     exe = build(folder, timeout=request.build_timeout, progress=request.progress)
-    x = np.asarray(request.x_raw, dtype=np.int64)
-    n = x.shape[0]
+    n = len(request.x_raw)
     data = folder / "tb_data"
     data.mkdir(exist_ok=True)
     in_path, out_path = data / "input.bin", data / "output.bin"
-    np.ascontiguousarray(x.transpose(0, 2, 3, 1)).astype("<i8").tofile(in_path)
+    _write_raw(in_path, request.x_raw)
+    if request.expected is not None:
+        _write_raw(data / "expected.bin", request.expected)
     out_path.unlink(missing_ok=True)
     proc = subprocess.Popen([str(exe), str(in_path), str(out_path), ""], cwd=folder, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -2,8 +2,8 @@
 
 `hwsim_project.json` holds what C simulation needs to recompute expected outputs: the zoo model
 name and builder kwargs, a config document that reproduces the resolved config exactly (every
-layer's types spelled out), the user's original document for reference, and the backend. The
-weights travel beside it in `weights.npz` (hwsim.weights.save_npz).
+layer's types spelled out), the user's original document for reference, the backend, its tool and
+its generator options. The weights travel beside it in `weights.npz` (hwsim.weights.save_npz).
 """
 from __future__ import annotations
 
@@ -31,30 +31,18 @@ class Project:
     config: cfg.Config
 
 
-config_document = cfg.to_document     # kept under this name for the project file's callers
-
-
 def document(graph: Graph, config: cfg.Config, model_args: Mapping[str, Any], backend: str,
-             tool: str) -> str:
-    """The text of hwsim_project.json; checks that the config document reproduces `config`."""
-    doc = config_document(config)
+             tool: str, options: Mapping[str, Any]) -> str:
+    """The text of hwsim_project.json; checks that the config document reproduces `config`.
+    `options` are the backend's generator options (hwsim.codegen.backends.options)."""
+    doc = cfg.to_document(config)
     if cfg.load(doc, graph).to_dict() != config.to_dict():
         raise ValueError("internal: the project's config document does not reproduce the resolved config")
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(dict(model_args).items())}
     source = {k: v for k, v in dict(config.source or {}).items() if k != "weights"}
     body = {"format": FORMAT, "model": graph.name, "model_args": args, "backend": backend, "tool": tool,
-            "config": doc, "config_source": _plain(source)}
+            "options": dict(options), "config": doc, "config_source": cfg.plain(source)}
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
-
-
-def _plain(v):
-    if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    return str(v)
 
 
 def read(folder: str | Path) -> Project:

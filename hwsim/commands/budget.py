@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from .. import budget_report, config as cfg, devices, memory
 from ..memory_units import DEFAULT_BUDGET
 from . import common
+from .common import write_atomic
 
 DEFAULT_MODEL = "squeezenet1_1"
 DEFAULT_SHAPE = (3, 227, 227)
@@ -62,17 +60,10 @@ def _imagenet(name: str) -> bool:
 def _resolve(args):
     """(graph, config): like common.resolve, with this command's defaults and overrides."""
     from .. import zoo
-    doc = dict(cfg.read(args.config)) if args.config else {}
-    name = args.model or doc.get("model") or DEFAULT_MODEL
-    kwargs = dict(doc.get("model_args") or {})
-    if args.input_shape:
-        kwargs["input_shape"] = common.parse_shape(args.input_shape)
-    elif "input_shape" not in kwargs and _imagenet(name):
+    name, kwargs, doc, _ = common.model_spec(args, DEFAULT_MODEL)
+    if "input_shape" not in kwargs and _imagenet(name):
         kwargs["input_shape"] = DEFAULT_SHAPE
-    if "input_shape" in kwargs:
-        kwargs["input_shape"] = tuple(kwargs["input_shape"])
-    if args.num_classes:
-        kwargs["num_classes"] = args.num_classes
+    doc = dict(doc)
     graph = zoo.build(name, weights=False, **kwargs)
     if args.precision:
         # hls4ml's default: the accumulator takes the default precision too (a lossless accumulator
@@ -89,26 +80,6 @@ def _resolve(args):
     if hw:
         doc["hardware"] = hw
     return graph, cfg.load(doc, graph, precision=args.precision)
-
-
-def write_atomic(path: str, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _list_devices() -> str:

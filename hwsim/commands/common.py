@@ -1,7 +1,12 @@
-"""Argument helpers shared by subcommands: pick a graph and a config from --model/--config/--weights."""
+"""Helpers shared by subcommands: pick a graph and a config from --model/--config/--weights, and
+write output files atomically."""
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
 
 from .. import config as cfg
 
@@ -27,9 +32,17 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     return dims
 
 
-def resolve(args, default_model: str = "squeezenet1_1"):
-    """(graph, config) from the parsed arguments."""
-    from .. import zoo
+class ModelSpec(NamedTuple):
+    """What the arguments ask for: a zoo network, its builder kwargs, its weights and the config."""
+    name: str
+    kwargs: dict
+    doc: dict                 # the --config document ({} without one)
+    weights: str | None       # weight file, None for the builder's seeded He init
+
+
+def model_spec(args, default_model: str = "squeezenet1_1", default_weights: str | None = None) -> ModelSpec:
+    """The network named by --model/--config/--input-shape/--num-classes/--weights. `default_weights`
+    belongs to the default model at its default arguments: used when it is chosen without weights."""
     doc = cfg.read(args.config) if getattr(args, "config", None) else {}
     name = args.model or doc.get("model") or default_model
     kwargs = dict(doc.get("model_args") or {})
@@ -39,9 +52,41 @@ def resolve(args, default_model: str = "squeezenet1_1"):
         kwargs["num_classes"] = args.num_classes
     if "input_shape" in kwargs:
         kwargs["input_shape"] = tuple(kwargs["input_shape"])
-    graph = zoo.build(name, **kwargs)
     weights = getattr(args, "weights", None) or doc.get("weights")
-    if weights:
-        graph = zoo.load_weights(graph, weights)
-    config = cfg.load(doc, graph, precision=getattr(args, "precision", None))
-    return graph, config
+    if not weights and name == default_model and not kwargs:
+        weights = default_weights
+    return ModelSpec(name, kwargs, doc, weights)
+
+
+def build(spec: ModelSpec, precision: str | None = None):
+    """(graph, config) of a model spec; `precision` is --precision."""
+    from .. import zoo
+    graph = zoo.build(spec.name, **spec.kwargs)
+    if spec.weights:
+        graph = zoo.load_weights(graph, spec.weights)
+    return graph, cfg.load(spec.doc, graph, precision=precision)
+
+
+def resolve(args, default_model: str = "squeezenet1_1"):
+    """(graph, config) from the parsed arguments."""
+    return build(model_spec(args, default_model), getattr(args, "precision", None))
+
+
+def write_atomic(path: str, data: str | bytes) -> None:
+    """Write through a temporary file in the same folder, then rename over `path`."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

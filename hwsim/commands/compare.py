@@ -6,7 +6,7 @@ import os
 import sys
 
 from . import common
-from .budget import write_atomic
+from .common import write_atomic
 
 DEFAULT_MODEL = "squeezenet_mini"
 EXTENSIONS = {".json": "json", ".md": "md", ".html": "html", ".htm": "html", ".txt": "table"}
@@ -61,25 +61,14 @@ def parse_widths(text: str) -> list[int]:
 
 
 def resolve_net(args):
-    """(graph, config, model name, model_args, weights path): common.resolve with compare's defaults
-    (squeezenet_mini, and its shipped digits weights when no weights and no shape change are given)."""
-    from .. import config as cfg
-    from .. import data, zoo
-    doc = cfg.read(args.config) if args.config else {}
-    name = args.model or doc.get("model") or DEFAULT_MODEL
-    args = argparse.Namespace(**vars(args))
-    graph, config = common.resolve(args, default_model=DEFAULT_MODEL)
-    demo = zoo.build(DEFAULT_MODEL)
-    if (name == DEFAULT_MODEL and not args.weights and not doc.get("weights")
-            and str(graph) == str(demo)):        # the demo net's shape: use its trained weights
-        args.weights = data.demo_path()
-        graph, config = common.resolve(args, default_model=DEFAULT_MODEL)
-    model_args = dict(doc.get("model_args") or {})
-    if name != "fire":
-        model_args.setdefault("num_classes", graph.shape(graph.output.name)[0])
-        model_args["input_shape"] = list(graph.input_shape)
-    weights = args.weights or doc.get("weights")
-    return graph, config, name, model_args, (os.path.abspath(weights) if weights else None)
+    """(graph, config, model name, model_args, weights path) with compare's defaults: squeezenet_mini,
+    with its shipped digits weights when it is chosen without weights and model arguments. The
+    model_args pin the input shape (`hwsim budget` defaults ImageNet nets to another one)."""
+    from .. import data
+    spec = common.model_spec(args, DEFAULT_MODEL, data.demo_path())
+    graph, config = common.build(spec, args.precision)
+    model_args = {**spec.kwargs, "input_shape": tuple(graph.input_shape)}
+    return graph, config, spec.name, model_args, (os.path.abspath(spec.weights) if spec.weights else None)
 
 
 def num_classes(graph) -> int:
@@ -89,10 +78,6 @@ def num_classes(graph) -> int:
 
 def make_executor(args):
     from .. import executor
-    if args.chunk < 1:
-        raise ValueError(f"--chunk must be a positive number of images, got {args.chunk}")
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {args.workers}")
     return executor.make(args.scheduler, args.workers, progress=not args.quiet)
 
 
