@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv clean numba-cache
+.PHONY: demo test test-boundscheck venv clean numba-cache
 
 venv: $(STAMP)
 
@@ -19,8 +19,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP) numba-cache
+# The numba kernels' tests run a second time bounds-checked, compiled afresh (numba's on-disk cache
+# ignores NUMBA_BOUNDSCHECK): an index out of range then raises IndexError instead of corrupting memory.
+# These files reach every kernel and every way its work is split between threads.
+BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py
+
+test: $(STAMP) numba-cache test-boundscheck
 	$(PY) -m pytest -n 2 -q
+
+test-boundscheck: $(STAMP)
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	  echo "numba kernels bounds-checked, fresh cache in $$d:" && \
+	  NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$$d $(PY) -m pytest -n 2 -q -p no:cacheprovider $(BOUNDSCHECKED)
 
 demo: $(STAMP) numba-cache
 	$(VENV)/bin/hwsim demo

@@ -136,6 +136,10 @@ class MaxPool2d(Layer):
         object.__setattr__(self, "kernel", _pair(self.kernel))
         object.__setattr__(self, "stride", _pair(self.stride))
         object.__setattr__(self, "padding", _pair(self.padding))
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel)):
+            # PyTorch's rule: otherwise a window can lie wholly in the padding, with nothing to pool
+            raise ValueError(f"{self.name}: pool padding {self.padding[0]}x{self.padding[1]} is more "
+                             f"than half the kernel {self.kernel[0]}x{self.kernel[1]}")
 
     def out_shape(self, in_shapes):
         c, h, w = in_shapes[0]

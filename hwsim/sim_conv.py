@@ -22,6 +22,7 @@ from .threads import parallel_map, scratch, single_threaded_blas, split
 
 F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
+MIN_SHARE = 256      # output positions per worker share at the least (tests lower it)
 
 
 def chunk_bounds(mag: np.ndarray) -> list[int] | None:
@@ -63,20 +64,23 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax):
             for y in range(p0 // ow, (p1 - 1) // ow + 1):
                 x0 = max(p0 - y * ow, 0)
                 x1 = min(p1 - y * ow, ow)
-                dst = out[row, b * p + y * ow - start:]
+                # column of output x = xx is base + xx; base < 0 when this share starts mid-row,
+                # and x0 >= -base then: index from base, never slice from it (a negative slice
+                # start wraps around)
+                base = b * p + y * ow - start
                 iy = y * sh - ph + i
                 if iy < 0 or iy >= h:
-                    dst[x0:x1] = 0
+                    for xx in range(x0, x1):
+                        out[row, base + xx] = 0
                     continue
-                src = x[b, ci, iy]
                 for xx in range(x0, min(x1, xa)):
-                    dst[xx] = 0
+                    out[row, base + xx] = 0
                 for xx in range(max(x0, xa), min(x1, xb)):
-                    v = src[xx * sw - pw + j]
+                    v = x[b, ci, iy, xx * sw - pw + j]
                     m = max(m, abs(v))
-                    dst[xx] = np.float32(np.int32(v))
+                    out[row, base + xx] = np.float32(np.int32(v))
                 for xx in range(max(x0, xb), x1):
-                    dst[xx] = 0
+                    out[row, base + xx] = 0
         rowmax[row] = m
 
 
@@ -140,7 +144,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     oh = (h + 2 * ph - kh) // sh + 1
     ow = (w + 2 * pw - kw) // sw + 1
     w32 = wm.astype(np.float32)
-    cuts = split(n * oh * ow, 256)
+    cuts = split(n * oh * ow, MIN_SHARE)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     acc0 = acc0.astype(np.int64)
 

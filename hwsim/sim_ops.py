@@ -19,6 +19,7 @@ from .threads import parallel_map, split
 from .fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_shift, rules
 
 EXACT = float(2 ** 53)
+MIN_PLANES = 8       # (image, channel) planes per max pool share at the least (tests lower it)
 
 
 def im2col(x: np.ndarray, kernel, stride, padding, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
@@ -225,6 +226,6 @@ def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst:
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[:2] + tuple(out_hw), np.int64)
-    cuts = split(x.shape[0] * x.shape[1], 8)
+    cuts = split(x.shape[0] * x.shape[1], MIN_PLANES)
     st = np.array(parallel_map(lambda i: _maxpool(x, kh, kw, sh, sw, ph, pw, r, out, *cuts[i]), len(cuts)))
     return out, [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max())]

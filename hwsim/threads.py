@@ -31,9 +31,14 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def numba_threads() -> int:
+    """NUMBA_NUM_THREADS: the size of numba's own pool, which also caps hwsim's."""
+    return numba.config.NUMBA_NUM_THREADS
+
+
 def workers() -> int:
     """Worker threads: the cores this process may use (NUMBA_NUM_THREADS and limit_workers cap it)."""
-    n = max(1, min(numba.config.NUMBA_NUM_THREADS, cores()))
+    n = max(1, min(numba_threads(), cores()))
     return min(n, _LIMIT[0]) if _LIMIT else n
 
 

@@ -71,6 +71,7 @@ _MAGIC = 1.5 * 2.0 ** 52                  # doubles in [2**52, 2**53) are spaced
 _MAGIC_BITS = np.array(_MAGIC).view(np.int64)
 
 
+MIN_ROWS = 64        # rows per input-quantizer share at the least (tests lower it)
 _TINY = 2.0 ** -900     # below this, x * 2**F may underflow when F < 0 (quantize routes it to the port)
 
 
@@ -317,7 +318,7 @@ def quantize_counted(t: FixedType, x: np.ndarray):
     from ..threads import parallel_map, split
     flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     out = np.empty(flat.shape, np.int64)
-    cuts = split(flat.shape[0], 64)
+    cuts = split(flat.shape[0], MIN_ROWS)
     st = np.array(parallel_map(lambda i: _quantize_rows(flat, 2.0 ** t.frac, *r[1:], out, *cuts[i]),
                                len(cuts)))
     if not st[:, 0].all():
