@@ -24,6 +24,7 @@ from . import config as cfg
 from . import report_tables as tables
 from .executor import SerialExecutor
 from .graph import Graph
+from .errors import InputError
 
 TYPED = ("input", "conv", "dense", "gap", "avgpool", "add", "concat")
 WORST = 3
@@ -95,7 +96,7 @@ class Evaluator:
 
     def __init__(self, graph: Graph, x: np.ndarray, executor=None, chunk: int = 64):
         if chunk < 1:
-            raise ValueError(f"chunk must be a positive number of images, got {chunk}")
+            raise InputError(f"chunk must be a positive number of images, got {chunk}")
         self.graph, self.x = graph, np.ascontiguousarray(x, dtype=np.float32)
         self.executor = executor if executor is not None else SerialExecutor(progress=False)
         self.net = NetSpec.of(graph)
@@ -330,7 +331,7 @@ def _text_table(head, rows, marks=None) -> list[str]:
 def render(report: Report, fmt: str = "table") -> str:
     """The report as `table` (plain text), `json`, `md` (Markdown) or `html`."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
     if fmt == "json":
         return json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
     head, rows, marks = _rows(report)

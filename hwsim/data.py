@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from .errors import InputError, MissingFile
 
 SPLITS = ("train", "val", "test")
 FRACTIONS = (0.6, 0.2, 0.2)
@@ -41,7 +42,7 @@ class Dataset:
 
     def __post_init__(self):
         if self.x.ndim != 4 or self.y.ndim != 1 or len(self.x) != len(self.y):
-            raise ValueError(f"{self.name}: x must be (N, C, H, W) and y (N,), got {self.x.shape} "
+            raise InputError(f"{self.name}: x must be (N, C, H, W) and y (N,), got {self.x.shape} "
                              f"and {self.y.shape}")
 
     def __len__(self) -> int:
@@ -90,7 +91,7 @@ def split_indices(y: np.ndarray, seed: int = DEFAULT_SEED,
 def digits(split: str = "test", shape=(1, 16, 16), seed: int = DEFAULT_SEED) -> Dataset:
     """One split of scikit-learn's 8x8 digits, scaled to [0, 1] and resized to `shape` (C, H, W)."""
     if split not in SPLITS:
-        raise ValueError(f"unknown digits split {split!r}; valid: {', '.join(SPLITS)}")
+        raise InputError(f"unknown digits split {split!r}; valid: {', '.join(SPLITS)}")
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -106,15 +107,15 @@ def digits(split: str = "test", shape=(1, 16, 16), seed: int = DEFAULT_SEED) -> 
 
 def _check_for(ds: Dataset, input_shape, num_classes: int | None) -> Dataset:
     if tuple(ds.x.shape[1:]) != tuple(input_shape):
-        raise ValueError(f"{ds.name}: images have shape {tuple(ds.x.shape[1:])}, the model expects "
+        raise InputError(f"{ds.name}: images have shape {tuple(ds.x.shape[1:])}, the model expects "
                          f"{tuple(input_shape)} (C, H, W)")
     if num_classes is not None and len(ds.y) and (ds.y.min() < 0 or ds.y.max() >= num_classes):
         bad = int(ds.y[(ds.y < 0) | (ds.y >= num_classes)][0])
-        raise ValueError(f"{ds.name}: label {bad} out of range for a model with {num_classes} classes")
+        raise InputError(f"{ds.name}: label {bad} out of range for a model with {num_classes} classes")
     if len(ds) == 0:
-        raise ValueError(f"{ds.name}: no samples")
+        raise InputError(f"{ds.name}: no samples")
     if not np.all(np.isfinite(ds.x)):
-        raise ValueError(f"{ds.name}: images contain NaN or infinite values")
+        raise InputError(f"{ds.name}: images contain NaN or infinite values")
     return ds
 
 
@@ -122,27 +123,27 @@ def from_npz(path, input_shape=None, num_classes: int | None = None) -> Dataset:
     """A data set from an .npz with `x` (N, C, H, W) or (N, H, W) and integer labels `y` (N,)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"data file not found: {path}")
+        raise MissingFile(f"data file not found: {path}")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
     except Exception as e:  # zip or format errors from numpy
-        raise ValueError(f"{path}: cannot read as .npz ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise InputError(f"{path}: cannot read as .npz ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
-        raise ValueError(f"{path}: missing array {missing[0]!r} (found: {', '.join(sorted(arrays)) or 'none'}); "
+        raise InputError(f"{path}: missing array {missing[0]!r} (found: {', '.join(sorted(arrays)) or 'none'}); "
                          "expected x (N, C, H, W) and y (N,)")
     x, y = arrays["x"], arrays["y"]
     if x.dtype.kind not in "biuf":
-        raise ValueError(f"{path}: x has dtype {x.dtype}, expected numbers")
+        raise InputError(f"{path}: x has dtype {x.dtype}, expected numbers")
     if y.ndim != 1 or (y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y)))):
-        raise ValueError(f"{path}: y must be a 1-D array of integer labels, got shape {y.shape} dtype {y.dtype}")
+        raise InputError(f"{path}: y must be a 1-D array of integer labels, got shape {y.shape} dtype {y.dtype}")
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4:
-        raise ValueError(f"{path}: x has shape {x.shape}, expected (N, C, H, W) or (N, H, W)")
+        raise InputError(f"{path}: x has shape {x.shape}, expected (N, C, H, W) or (N, H, W)")
     if len(x) != len(y):
-        raise ValueError(f"{path}: x has {len(x)} samples but y has {len(y)} labels")
+        raise InputError(f"{path}: x has {len(x)} samples but y has {len(y)} labels")
     n = int(y.max()) + 1 if len(y) else 0
     k = max(n, num_classes or 0)
     ds = Dataset(os.path.basename(path), x.astype(np.float32), y.astype(np.int64),
@@ -154,13 +155,13 @@ def from_folder(path, input_shape, num_classes: int | None = None) -> Dataset:
     """A data set from `path/<class>/<image>`: sorted class folders, images resized to input_shape."""
     root = Path(path)
     if not root.is_dir():
-        raise FileNotFoundError(f"data folder not found: {root}")
+        raise MissingFile(f"data folder not found: {root}")
     c, h, w = (int(v) for v in input_shape)
     if c not in (1, 3):
-        raise ValueError(f"{root}: image folders need a model with 1 (grey) or 3 (RGB) input channels, not {c}")
+        raise InputError(f"{root}: image folders need a model with 1 (grey) or 3 (RGB) input channels, not {c}")
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
-        raise ValueError(f"{root}: no class subfolders (expected {root}/<class>/<image>.png)")
+        raise InputError(f"{root}: no class subfolders (expected {root}/<class>/<image>.png)")
     try:
         from PIL import Image
     except ImportError:
@@ -174,11 +175,11 @@ def from_folder(path, input_shape, num_classes: int | None = None) -> Dataset:
                     im = im.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
                     arr = np.asarray(im, dtype=np.float32) / 255.0
             except Exception as e:
-                raise ValueError(f"{f}: cannot read image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+                raise InputError(f"{f}: cannot read image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
             xs.append(arr[None] if c == 1 else arr.transpose(2, 0, 1))
             ys.append(label)
     if not xs:
-        raise ValueError(f"{root}: no images ({', '.join(IMAGE_EXTS)}) in the class folders")
+        raise InputError(f"{root}: no images ({', '.join(IMAGE_EXTS)}) in the class folders")
     ds = Dataset(root.name, np.stack(xs).astype(np.float32), np.asarray(ys, np.int64), tuple(classes))
     return _check_for(ds, input_shape, num_classes)
 
@@ -196,9 +197,9 @@ def load(spec: str | None, input_shape, num_classes: int | None = None, split: s
     if os.path.isdir(spec):
         return from_folder(spec, input_shape, num_classes)
     if not os.path.exists(spec):
-        raise FileNotFoundError(f"data not found: {spec} (expected digits, a folder of class subfolders, "
+        raise MissingFile(f"data not found: {spec} (expected digits, a folder of class subfolders, "
                                 "or an .npz with x and y)")
-    raise ValueError(f"{spec}: unknown data format (expected digits, a folder of class subfolders, "
+    raise InputError(f"{spec}: unknown data format (expected digits, a folder of class subfolders, "
                      "or an .npz with x and y)")
 
 
@@ -217,8 +218,8 @@ def demo_info() -> dict:
 def holdout(ds: Dataset, seed: int = DEFAULT_SEED) -> tuple[Dataset, Dataset]:
     """(validation, test) halves of a user data set, stratified and seeded like `split_indices`."""
     if len(ds) < 2:
-        raise ValueError(f"{ds.name}: need at least 2 samples to hold out a test half, got {len(ds)}")
+        raise InputError(f"{ds.name}: need at least 2 samples to hold out a test half, got {len(ds)}")
     idx = split_indices(ds.y, seed, (0.0, 0.5, 0.5))
     if len(idx["val"]) == 0 or len(idx["test"]) == 0:
-        raise ValueError(f"{ds.name}: too few samples per class to hold out a test half")
+        raise InputError(f"{ds.name}: too few samples per class to hold out a test half")
     return tuple(Dataset(f"{ds.name}:{s}", ds.x[idx[s]], ds.y[idx[s]], ds.classes) for s in ("val", "test"))

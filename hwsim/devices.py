@@ -20,6 +20,7 @@ Lookup (`get`) is case-insensitive and ignores '-', '_', ' ' and '.'; it accepts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from .errors import InputError
 
 # (width, depth) modes of one memory block, widest first (simple dual port).
 BRAM18_MODES = ((36, 512), (18, 1024), (9, 2048), (4, 4096), (2, 8192), (1, 16384))   # UG573
@@ -130,7 +131,7 @@ def get(name: str | Device) -> Device:
     if isinstance(name, Device):
         return name
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"device must be a non-empty name, got {name!r}; valid names: {', '.join(names())}")
+        raise InputError(f"device must be a non-empty name, got {name!r}; valid names: {', '.join(names())}")
     key = _norm(name)
     if key in _INDEX:
         return _INDEX[key]
@@ -139,5 +140,5 @@ def get(name: str | Device) -> Device:
         for alias in d.aliases:
             if alias.startswith("xc") and key.startswith(alias):
                 return d
-    raise ValueError(f"unknown device {name!r}; valid names: {', '.join(names())} "
+    raise InputError(f"unknown device {name!r}; valid names: {', '.join(names())} "
                      "(aliases such as zcu102, 7020, xc7z020, u250 also work)")

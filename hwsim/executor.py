@@ -19,8 +19,10 @@ from __future__ import annotations
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
-from . import threads
+from . import supervise, threads
+from .errors import InputError
 
 
 class Progress:
@@ -67,9 +69,12 @@ class SerialExecutor:
         items = list(items)
         bar = Progress(len(items), label or "evaluating", self.stream, self.progress)
         out = []
-        for item in items:
-            out.append(fn(item))
-            bar.update()
+        label = label or "evaluating"
+        with supervise.stage(label):
+            for i, item in enumerate(items):
+                supervise.set_stage(f"{label} (job {i + 1} of {len(items)})")
+                out.append(fn(item))
+                bar.update()
         bar.close()
         return out
 
@@ -90,7 +95,7 @@ class LocalExecutor(SerialExecutor):
     def __init__(self, workers: int | None = None, progress: bool = True, stream=None):
         super().__init__(progress, stream)
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-            raise ValueError(f"workers must be a positive integer, got {workers!r}")
+            raise InputError(f"workers must be a positive integer, got {workers!r}")
         self.workers = workers or threads.cores()
         self._pool = None
 
@@ -104,11 +109,21 @@ class LocalExecutor(SerialExecutor):
                                              initargs=(max(1, threads.cores() // self.workers),))
         bar = Progress(len(items), label or "evaluating", self.stream, self.progress)
         futures = {self._pool.submit(fn, item): i for i, item in enumerate(items)}
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
         out = [None] * len(items)
         try:
-            for fut in as_completed(futures):
-                out[futures[fut]] = fut.result()
-                bar.update()
+            with supervise.stage(f"{label or 'evaluating'} ({self.workers} worker processes)"):
+                for fut in as_completed(futures):
+                    out[futures[fut]] = fut.result()
+                    bar.update()
+        except BrokenProcessPool:
+            self.close()
+            codes = sorted({p.exitcode for p in procs if p.exitcode not in (None, 0)})
+            # the pool terminates the survivors (SIGTERM): name the one that died first
+            codes = [c for c in codes if c != -15] or codes
+            raise supervise.NativeCrash(
+                f"a worker process died ({', '.join(map(_exit_text, codes)) or 'no exit code'}) while "
+                f"{label or 'evaluating'}; no output was written") from None
         except BaseException:
             for fut in futures:
                 fut.cancel()
@@ -121,6 +136,17 @@ class LocalExecutor(SerialExecutor):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def _exit_text(code: int) -> str:
+    """A worker's exit code as multiprocessing reports it: -N for signal N."""
+    if code < 0:
+        import signal
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit {code}"
 
 
 def _share_cores(threads_per_worker: int) -> None:
@@ -144,7 +170,7 @@ class DaskExecutor(SerialExecutor):
             try:
                 self.client = Client(scheduler, timeout=timeout)
             except (OSError, TimeoutError) as e:
-                raise ValueError(f"cannot connect to the Dask scheduler at {scheduler}: "
+                raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: "
                                  f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 

@@ -31,6 +31,7 @@ from .config import Config
 from .graph import Graph
 from .hls4ml_convert import IO_TYPES, convert, resolved_config
 from .hls4ml_runner import predict
+from .errors import InputError
 
 BACKEND = "hls4ml"
 META_FILE = "hls4ml_project.json"
@@ -66,7 +67,7 @@ def write_project(graph: Graph, config: Config, folder, tool: str = "vitis", io:
 def read_meta(folder) -> dict:
     path = Path(folder) / META_FILE
     if not path.is_file():
-        raise ValueError(f"{folder}: {META_FILE} is missing; not an hls4ml project written by hwsim")
+        raise InputError(f"{folder}: {META_FILE} is missing; not an hls4ml project written by hwsim")
     return json.loads(path.read_text())
 
 
@@ -117,7 +118,7 @@ def generate(graph: Graph, config: Config, out, *, model_args: dict | None = Non
     weights.npz, exactly as `hwsim generate --backend hls4ml` writes it."""
     from .commands.generate import generate_project
     if io not in IO_TYPES:
-        raise ValueError(f"unknown io type {io!r}; choose one of: {', '.join(IO_TYPES)}")
+        raise InputError(f"unknown io type {io!r}; choose one of: {', '.join(IO_TYPES)}")
     return generate_project(graph, config, out, model_args or {}, backend=BACKEND, tool=tool,
                             force=force, options={"io": io})
 
@@ -138,7 +139,7 @@ def csim(folder, images: int = 4, seed: int = 0, timeout: float = 3600.0) -> Csi
     from .commands.csim import compare
     proj = project.read(folder)
     if proj.backend != BACKEND:
-        raise ValueError(f"{folder}: backend is {proj.backend!r}, not {BACKEND!r}")
+        raise InputError(f"{folder}: backend is {proj.backend!r}, not {BACKEND!r}")
     res = compare(proj, images, seed, timeout=timeout, progress=False)
     return CsimResult(res["images"], res["values"], res["mismatches"])
 

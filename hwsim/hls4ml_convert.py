@@ -37,6 +37,7 @@ import numpy as np
 from .config import Config, LayerConfig
 from .fixed import FixedType
 from .graph import Graph
+from .errors import InputError
 
 TOOLS = ("vitis", "vivado")
 IO_TYPES = ("stream", "parallel")
@@ -74,60 +75,60 @@ def ceil_padding(graph: Graph, layer) -> tuple[int, int]:
 def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
     """Raise ValueError naming the first layer hls4ml cannot compute with hwsim's semantics."""
     if tool not in TOOLS:
-        raise ValueError(f"unknown hls4ml tool {tool!r}; choose one of {', '.join(TOOLS)}")
+        raise InputError(f"unknown hls4ml tool {tool!r}; choose one of {', '.join(TOOLS)}")
     if io not in IO_TYPES:
-        raise ValueError(f"unknown hls4ml io type {io!r}; choose one of {', '.join(IO_TYPES)}")
+        raise InputError(f"unknown hls4ml io type {io!r}; choose one of {', '.join(IO_TYPES)}")
     if any(l.has_weights for l in graph.layers) and not graph.has_weights:
-        raise ValueError(f"{graph.name} has no weights attached")
+        raise InputError(f"{graph.name} has no weights attached")
     supported = ("input", "conv", "relu", "maxpool", "avgpool", "gap", "concat", "add", "dropout",
                  "dense", "flatten")
     for layer in graph.layers:
         where = f"layer {layer.name}"
         if layer.kind not in supported:
-            raise ValueError(f"{where}: hls4ml export does not handle {layer.kind!r} layers")
+            raise InputError(f"{where}: hls4ml export does not handle {layer.kind!r} layers")
         lc = config[layer.name]
         for t in _types_of(lc):
             if t.overflow == "AP_WRAP_SM":
-                raise ValueError(f"{where}: hls4ml has no AP_WRAP_SM overflow mode ({t})")
+                raise InputError(f"{where}: hls4ml has no AP_WRAP_SM overflow mode ({t})")
         if layer.kind in ("maxpool", "avgpool"):
             _check_pool(graph, layer, lc, io, where)
         if lc.accum is not None and not lc.accum_lossless:
             _check_accum(layer, lc, where)
         if layer.kind in ("conv", "dense"):
             if lc.weight.is_int and lc.weight.width == 2 and lc.weight.signed:
-                raise ValueError(f"{where}: hls4ml multiplies by {lc.weight} weights as ternary "
+                raise InputError(f"{where}: hls4ml multiplies by {lc.weight} weights as ternary "
                                  "(-1, 0, +1; a weight of -2 acts as +1); use another weight type")
         if layer.kind == "concat" and len(layer.inputs) != 2:
-            raise ValueError(f"{where}: hls4ml concatenates exactly two inputs, got {len(layer.inputs)}")
+            raise InputError(f"{where}: hls4ml concatenates exactly two inputs, got {len(layer.inputs)}")
         if layer.kind == "add" and len(layer.inputs) != 2:
-            raise ValueError(f"{where}: hls4ml adds exactly two inputs, got {len(layer.inputs)}")
+            raise InputError(f"{where}: hls4ml adds exactly two inputs, got {len(layer.inputs)}")
 
 
 def _check_accum(layer, lc, where):
     t = lc.accum
     if t.overflow != "AP_WRAP" or t.sat_bits:
-        raise ValueError(f"{where}: accumulator {t} saturates; hls4ml sums in another order than hwsim "
+        raise InputError(f"{where}: accumulator {t} saturates; hls4ml sums in another order than hwsim "
                          "(channels-last windows, adder trees), which changes saturated sums; use a "
                          "wrapping or lossless accumulator")
     if layer.kind in ("avgpool", "gap") and t.quant not in ("AP_TRN", "AP_RND", "AP_RND_MIN_INF"):
-        raise ValueError(f"{where}: accumulator {t}: hls4ml's io_parallel pooling rounds `acc + x` "
+        raise InputError(f"{where}: accumulator {t}: hls4ml's io_parallel pooling rounds `acc + x` "
                          "where hwsim rounds x first; with this rounding mode they differ")
 
 
 def _check_pool(graph, layer, lc, io, where):
     kind = "max" if layer.kind == "maxpool" else "average"
     if layer.kind == "maxpool" and any(layer.padding) and not lc.inputs[0].signed:
-        raise ValueError(f"{where}: hls4ml pads max pools with the value whose top bit is set, which "
+        raise InputError(f"{where}: hls4ml pads max pools with the value whose top bit is set, which "
                          f"for the unsigned input type {lc.inputs[0]} is a large positive number")
     if layer.kind == "maxpool" and layer.ceil_mode and any(ceil_padding(graph, layer)):
         if not nonnegative(graph, layer.inputs[0]):
-            raise ValueError(f"{where}: hls4ml ignores ceil_mode; the exact rewrite (zero padding on "
+            raise InputError(f"{where}: hls4ml ignores ceil_mode; the exact rewrite (zero padding on "
                              "the bottom/right, then a floor-mode pool) needs an input >= 0, e.g. a "
                              "ReLU output")
     if io == "stream":
         k, s, p = layer.kernel, layer.stride, layer.padding
         if k != s or any(p):
-            raise ValueError(f"{where}: hls4ml's io_stream {kind} pooling needs pool size == stride and "
+            raise InputError(f"{where}: hls4ml's io_stream {kind} pooling needs pool size == stride and "
                              f"no padding (got {k[0]}x{k[1]}/{s[0]}x{s[1]} pad {p[0]}x{p[1]}); "
                              "use --io parallel")
 

@@ -33,6 +33,7 @@ from .memory_blocks import MemoryMap, map_memory
 from .memory_compute import cycles as layer_cycles, dsp_per_multiplier, multipliers
 from .memory_dc import Compression, make as make_compression, tensor_storage
 from .memory_units import DEFAULT_BUDGET, parse_size
+from .errors import InputError
 
 ARCHS = ("stream", "layer")
 WEIGHTS = ("onchip", "offchip")
@@ -163,10 +164,10 @@ class BudgetReport:
 
 def _budget_bits(budget) -> int:
     if isinstance(budget, bool):
-        raise ValueError(f"budget must be a size text or a number of bits, got {budget!r}")
+        raise InputError(f"budget must be a size text or a number of bits, got {budget!r}")
     if isinstance(budget, int):
         if budget <= 0:
-            raise ValueError(f"budget must be positive, got {budget} bits")
+            raise InputError(f"budget must be positive, got {budget} bits")
         return budget
     return parse_size(budget)
 
@@ -208,9 +209,9 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
     if not isinstance(graph, Graph):
         raise TypeError(f"estimate needs a Graph, got {type(graph).__name__}")
     if arch not in ARCHS:
-        raise ValueError(f"arch {arch!r} is not one of {', '.join(ARCHS)}")
+        raise InputError(f"arch {arch!r} is not one of {', '.join(ARCHS)}")
     if weights not in WEIGHTS:
-        raise ValueError(f"weights {weights!r} is not one of {', '.join(WEIGHTS)}")
+        raise InputError(f"weights {weights!r} is not one of {', '.join(WEIGHTS)}")
     config = cfg.load(None, graph) if config is None else config
     if device is None:
         device = config.hardware.get("device")

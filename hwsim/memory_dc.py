@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Mapping
+from .errors import InputError
 
 # SqueezeNet paper (Iandola et al. 2016), Table 1: sparsity column = fraction of weights kept.
 _FIRE_TABLE1 = {2: (1.0, 1.0, 0.33), 3: (1.0, 1.0, 0.33), 4: (1.0, 1.0, 0.33), 5: (1.0, 1.0, 0.33),
@@ -82,10 +83,10 @@ def parse_density(text) -> float:
         s = str(text).strip()
         value = float(s[:-1]) / 100 if s.endswith("%") else float(s)
     except ValueError:
-        raise ValueError(f"--prune {text!r}: expected a density in (0, 1] such as 0.33 or 33%, "
+        raise InputError(f"--prune {text!r}: expected a density in (0, 1] such as 0.33 or 33%, "
                          "or 'table1'") from None
     if not 0 < value <= 1 or math.isnan(value):
-        raise ValueError(f"--prune {text!r}: the density must be in (0, 1]")
+        raise InputError(f"--prune {text!r}: the density must be in (0, 1]")
     return value
 
 
@@ -97,9 +98,9 @@ def make(weight_layers: list[str], prune=None, codebook_bits: int | None = None,
     """
     if codebook_bits is not None:
         if isinstance(codebook_bits, bool) or not isinstance(codebook_bits, int) or not 1 <= codebook_bits <= 16:
-            raise ValueError(f"codebook bits must be an int from 1 to 16, got {codebook_bits!r}")
+            raise InputError(f"codebook bits must be an int from 1 to 16, got {codebook_bits!r}")
     if isinstance(index_bits, bool) or not isinstance(index_bits, int) or not 1 <= index_bits <= 16:
-        raise ValueError(f"index bits must be an int from 1 to 16, got {index_bits!r}")
+        raise InputError(f"index bits must be an int from 1 to 16, got {index_bits!r}")
     if prune is None and codebook_bits is None:
         return None
     label = ""
@@ -107,14 +108,14 @@ def make(weight_layers: list[str], prune=None, codebook_bits: int | None = None,
     if isinstance(prune, str) and prune.strip().lower() == "table1":
         missing = [n for n in weight_layers if n not in TABLE1]
         if missing:
-            raise ValueError(f"--prune table1 holds SqueezeNet v1.0's layers (Table 1); this network's "
+            raise InputError(f"--prune table1 holds SqueezeNet v1.0's layers (Table 1); this network's "
                              f"layer {missing[0]!r} is not among them")
         densities = {n: TABLE1[n] for n in weight_layers}
         label = "table1"
     elif isinstance(prune, Mapping):
         unknown = [n for n in prune if n not in weight_layers]
         if unknown:
-            raise ValueError(f"density given for {unknown[0]!r}, which is not a weight layer")
+            raise InputError(f"density given for {unknown[0]!r}, which is not a weight layer")
         densities = {n: parse_density(v) for n, v in prune.items()}
         label = "per-layer"
     elif prune is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from .errors import InputError
 
 DEFAULT_BUDGET = "10MiB"
 
@@ -21,20 +22,22 @@ _ACCEPTED = "e.g. 10MiB, 10MB (decimal), 80Mb (megabits), 4.5MiB, 512KiB or a pl
 def parse_size(text) -> int:
     """Bits denoted by a size text (see the module doc). Raises ValueError on anything else."""
     if not isinstance(text, str):
-        raise ValueError(f"budget {text!r} is not a size text; {_ACCEPTED}")
+        raise InputError(f"budget {text!r} is not a size text; {_ACCEPTED}")
     m = _SIZE_RE.match(text)
+    if not m and _SIZE_RE.match(text.strip().lstrip("-")):
+        raise InputError(f"budget {text!r} must be positive")
     if not m:
-        raise ValueError(f"budget {text!r} is not a size; {_ACCEPTED}")
+        raise InputError(f"budget {text!r} is not a size; {_ACCEPTED}")
     number, prefix, unit = m.groups()
     prefix = (prefix or "").replace("k", "K")
     if unit is None and prefix:
-        raise ValueError(f"budget {text!r}: say B (bytes) or b (bits) after {prefix!r}; {_ACCEPTED}")
+        raise InputError(f"budget {text!r}: say B (bytes) or b (bits) after {prefix!r}; {_ACCEPTED}")
     value = Fraction(number) * _PREFIX[prefix] * (1 if unit == "b" else 8)
     if value.denominator != 1:
-        raise ValueError(f"budget {text!r} is not a whole number of bits")
+        raise InputError(f"budget {text!r} is not a whole number of bits")
     bits = int(value)
     if bits <= 0:
-        raise ValueError(f"budget {text!r} must be positive")
+        raise InputError(f"budget {text!r} must be positive")
     return bits
 
 

@@ -38,6 +38,7 @@ from .accuracy import TYPED, Evaluator, agreement, onchip, topk
 from .fixed import FixedType
 from .graph import Graph
 from .precision import integer_bits
+from .errors import InputError
 
 INPUT_MODES = WEIGHT_MODES = ("AP_RND_CONV", "AP_SAT")
 RESULT_MODES = ("AP_TRN", "AP_SAT")
@@ -158,7 +159,7 @@ def pareto(points) -> list[Point]:
 def check_max_drop(max_drop, name: str = "max drop") -> None:
     """ValueError unless `max_drop` is a number of percentage points from 0 to 100."""
     if not (isinstance(max_drop, (int, float)) and 0 <= max_drop <= 100):
-        raise ValueError(f"{name} must be between 0 and 100 percentage points, got {max_drop!r}")
+        raise InputError(f"{name} must be between 0 and 100 percentage points, got {max_drop!r}")
 
 
 def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, min_width: int = 2,
@@ -167,9 +168,9 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
     check_max_drop(max_drop)
     widths = sorted({int(w) for w in widths})
     if not widths or widths[0] < 2:
-        raise ValueError(f"widths must be integers >= 2, got {widths}")
+        raise InputError(f"widths must be integers >= 2, got {widths}")
     if min_width < 2:
-        raise ValueError(f"min_width must be at least 2, got {min_width}")
+        raise InputError(f"min_width must be at least 2, got {min_width}")
     say = log or (lambda msg: None)
     y_val = np.asarray(y_val)
     ranges = calibrate(graph, x_val)

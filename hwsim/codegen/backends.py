@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
+from ..errors import InputError
 
 PLUGINS = ("hwsim.hls4ml_bridge",)
 
@@ -78,11 +79,11 @@ def options(backend: str, given: Mapping | None = None) -> dict:
     """The generator options of `backend`: its defaults updated with `given`, sorted by name."""
     _load_plugins()
     if backend not in _GENERATORS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of: {', '.join(sorted(_GENERATORS))}")
+        raise InputError(f"unknown backend {backend!r}; choose one of: {', '.join(sorted(_GENERATORS))}")
     for key in given or {}:
         if key not in _OPTIONS[backend]:
             owners = [n for n, o in sorted(_OPTIONS.items()) if key in o]
-            raise ValueError(f"--{key} applies to --backend {' / '.join(owners)} only, not {backend!r}"
+            raise InputError(f"--{key} applies to --backend {' / '.join(owners)} only, not {backend!r}"
                              if owners else f"backend {backend!r} has no option {key!r}")
     return dict(sorted({**_OPTIONS[backend], **(given or {})}.items()))
 
@@ -90,5 +91,5 @@ def options(backend: str, given: Mapping | None = None) -> dict:
 def csim_runner(backend: str) -> Callable:
     _load_plugins()
     if backend not in _RUNNERS:
-        raise ValueError(f"no C-simulation runner for backend {backend!r}; known: {', '.join(sorted(_RUNNERS))}")
+        raise InputError(f"no C-simulation runner for backend {backend!r}; known: {', '.join(sorted(_RUNNERS))}")
     return _RUNNERS[backend]

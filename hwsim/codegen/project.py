@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from .. import config as cfg
 from ..graph import Graph
+from ..errors import InputError, MissingFile
 
 PROJECT_FILE = "hwsim_project.json"
 WEIGHTS_FILE = "weights.npz"
@@ -50,17 +51,17 @@ def read(folder: str | Path) -> Project:
     from .. import zoo
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"project folder not found: {folder}")
+        raise MissingFile(f"project folder not found: {folder}")
     meta = folder / PROJECT_FILE
     if not meta.is_file():
-        raise ValueError(f"{folder} is not a generated project: {PROJECT_FILE} is missing")
+        raise InputError(f"{folder} is not a generated project: {PROJECT_FILE} is missing")
     try:
         body = json.loads(meta.read_text())
     except json.JSONDecodeError as e:
-        raise ValueError(f"{meta}: invalid JSON ({e.msg} at line {e.lineno})") from None
+        raise InputError(f"{meta}: invalid JSON ({e.msg} at line {e.lineno})") from None
     for key in ("model", "model_args", "backend", "config"):
         if key not in body:
-            raise ValueError(f"{meta}: missing key {key!r}")
+            raise InputError(f"{meta}: missing key {key!r}")
     kwargs = dict(body["model_args"])
     if "input_shape" in kwargs:
         kwargs["input_shape"] = tuple(kwargs["input_shape"])
@@ -68,7 +69,7 @@ def read(folder: str | Path) -> Project:
     weights = folder / WEIGHTS_FILE
     if any(l.has_weights for l in graph.layers):
         if not weights.is_file():
-            raise ValueError(f"{folder}: {WEIGHTS_FILE} is missing")
+            raise InputError(f"{folder}: {WEIGHTS_FILE} is missing")
         graph = zoo.load_weights(graph, weights)
     config = cfg.load(body["config"], graph)
     return Project(folder, body["model"], kwargs, str(body["backend"]), str(body.get("tool", "")), graph, config)

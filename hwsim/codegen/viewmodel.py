@@ -28,6 +28,7 @@ from . import vm_layers as L
 from . import vm_weights
 from .idents import comment, ident, unique_idents
 from .vm_types import LayerRow, Port, ProjectView, Stream, TypeDef, WeightFile
+from ..errors import InputError
 
 # tool -> (display name, command, compiler language flag, open_solution options)
 TOOLS = {"vitis": ("Vitis HLS", "vitis_hls", "-std=c++14", " -flow_target vivado"),
@@ -55,16 +56,16 @@ def resolve_hardware(config: Config, part: str | None = None, clock_ns: float | 
     explicit = dict((config.source or {}).get("hardware") or {})
     if part is not None:
         if not isinstance(part, str) or not part.strip():
-            raise ValueError(f"--part must be a part name, got {part!r}")
+            raise InputError(f"--part must be a part name, got {part!r}")
         hw["part"] = part.strip()
     elif "part" not in explicit and hw.get("device"):
         dev = devices.get(hw["device"])
         if dev.part is None:
-            raise ValueError(f"device {dev.name} has no Xilinx part for Vitis / Vivado HLS; give --part")
+            raise InputError(f"device {dev.name} has no Xilinx part for Vitis / Vivado HLS; give --part")
         hw["part"] = dev.part
     if clock_ns is not None:
         if isinstance(clock_ns, bool) or not isinstance(clock_ns, (int, float)) or not clock_ns > 0:
-            raise ValueError(f"--clock must be a positive period in ns, got {clock_ns!r}")
+            raise InputError(f"--clock must be a positive period in ns, got {clock_ns!r}")
         hw["clock_mhz"] = 1000.0 / float(clock_ns)
     src = dict(config.source or {})
     src["hardware"] = {**explicit, "part": hw["part"], "clock_mhz": hw["clock_mhz"]}
@@ -73,10 +74,10 @@ def resolve_hardware(config: Config, part: str | None = None, clock_ns: float | 
 
 def build(graph: Graph, config: Config, tool: str = "vitis") -> ProjectView:
     if tool not in TOOLS:
-        raise ValueError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
+        raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
     missing = [n for n in graph.names() if n not in config.layers]
     if missing:
-        raise ValueError(f"config has no entry for layer {missing[0]!r} of {graph.name}")
+        raise InputError(f"config has no entry for layer {missing[0]!r} of {graph.name}")
     if any(l.has_weights for l in graph.layers) and not graph.has_weights:
         raise ValueError(f"{graph.name} has no weights attached")
     return _Planner(graph, config, tool).view()
