@@ -16,19 +16,30 @@ classifier.1/4/6.
 
 ONNX: Conv and Gemm nodes are read in node order with their weight and bias constants (initializers
 or Constant nodes, also through Identity nodes, which exporters use for deduplicated equal tensors). When every weight's name is a key of the scheme above they are matched by name,
-otherwise by order against the graph's weighted layers; shapes are checked either way.
+otherwise by order against the graph's weighted layers; shapes are checked either way. A Conv
+without its optional bias input (exporters drop all-zero biases) gets a zero bias.
+
+Checkpoint layouts: a bare state dict, or one under "state_dict", "model_state_dict" or "model"
+(the other entries, such as the epoch, are ignored); DataParallel's "module." prefixes are dropped.
+Weights that are NaN or infinite are refused (naming the tensor) unless allow_nonfinite.
+Every problem with a file raises hwsim.errors.InputError naming the file.
 """
 from __future__ import annotations
 
 import io
 import os
+import pickle
 import re
 import zipfile
 from typing import Mapping
 
 import numpy as np
 
+from hwsim.errors import InputError, MissingFile, oserror_text
 from hwsim.graph import Graph
+
+EXTENSIONS = (".pth", ".pt", ".npz", ".onnx")
+CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
 
 _FIRE = re.compile(r"^(fire\d*)\.(.+)$")
 _FIRE_PARTS = {"squeeze1x1": "squeeze", "expand1x1": "expand1x1", "expand3x3": "expand3x3",
@@ -96,21 +107,21 @@ def save_npz(graph: Graph, path) -> None:
 
 
 def from_state_dict(graph: Graph, tensors: Mapping[str, np.ndarray], source: str = "state dict",
-                    origin: Mapping[str, str] | None = None) -> Graph:
-    """Attach weights given under `state_dict_keys` names; any missing, extra or mis-shaped tensor
-    is a ValueError naming the key, the layer and both shapes."""
+                    origin: Mapping[str, str] | None = None, allow_nonfinite: bool = False) -> Graph:
+    """Attach weights given under `state_dict_keys` names; any missing, extra, mis-shaped or (unless
+    `allow_nonfinite`) NaN / infinite tensor is an InputError naming the key and the layer."""
     keys = state_dict_keys(graph)
     missing = [k for k in keys if k not in tensors]
     if missing:
         layer, tensor = keys[missing[0]]
         shape = graph.weight_shapes(layer)[tensor]
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise ValueError(f"{source}: missing key {missing[0]!r} for layer {layer} {tensor} of shape "
+        raise InputError(f"{source}: missing key {missing[0]!r} for layer {layer} {tensor} of shape "
                          f"{shape}{more}")
     extra = [k for k in tensors if k not in keys]
     if extra:
         more = f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""
-        raise ValueError(f"{source}: unexpected key {extra[0]!r} with shape "
+        raise InputError(f"{source}: unexpected key {extra[0]!r} with shape "
                          f"{tuple(np.shape(tensors[extra[0]]))}, not a tensor of {graph.name}{more}")
     weights: dict[str, dict[str, np.ndarray]] = {}
     for key, (layer, tensor) in keys.items():
@@ -118,10 +129,14 @@ def from_state_dict(graph: Graph, tensors: Mapping[str, np.ndarray], source: str
         expected = graph.weight_shapes(layer)[tensor]
         if arr.shape != expected:
             where = f" (from {origin[key]!r})" if origin and key in origin else ""
-            raise ValueError(f"{source}: key {key!r}{where} for layer {layer} {tensor}: graph expects "
+            raise InputError(f"{source}: key {key!r}{where} for layer {layer} {tensor}: graph expects "
                              f"shape {expected}, file has {arr.shape}")
         if not np.issubdtype(arr.dtype, np.floating):
-            raise ValueError(f"{source}: key {key!r} has dtype {arr.dtype}, expected floating point")
+            raise InputError(f"{source}: key {key!r} has dtype {arr.dtype}, expected floating point")
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        if bad and not allow_nonfinite:
+            raise InputError(f"{source}: key {key!r} (layer {layer} {tensor}) has {bad} NaN or infinite "
+                             f"value{'s' if bad > 1 else ''}; pass --allow-nonfinite-weights to saturate them")
         weights.setdefault(layer, {})[tensor] = arr.astype(np.float32)
     return graph.with_weights(weights)
 
@@ -130,18 +145,62 @@ def _read_pth(path: str) -> dict[str, np.ndarray]:
     try:
         import torch
     except ImportError:
-        raise ImportError(f"loading {path} needs PyTorch (pip install torch); "
+        raise InputError(f"loading {path} needs PyTorch (pip install torch); "
                           "or convert it to .npz") from None
-    data = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(data, Mapping) or not all(isinstance(v, torch.Tensor) for v in data.values()):
-        raise ValueError(f"{path}: expected a state dict (a mapping of names to tensors), "
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        if zipfile.is_zipfile(path):
+            raise InputError(f"{path}: holds pickled Python objects, not a state dict (a whole model "
+                             "saved with torch.save(model)?); save model.state_dict() instead") from None
+        raise InputError(f"{path}: not a PyTorch file") from None
+    except EOFError:
+        raise InputError(f"{path}: empty or truncated PyTorch file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {oserror_text(e)}") from None
+    except (RuntimeError, ValueError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path}: not a readable PyTorch file ({_first_line(e)})") from None
+    return unwrap_checkpoint(data, path, lambda v: isinstance(v, torch.Tensor),
+                             lambda v: v.detach().cpu().numpy())
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def unwrap_checkpoint(data, path: str, is_tensor=lambda v: isinstance(v, np.ndarray),
+                      to_array=np.asarray) -> dict[str, np.ndarray]:
+    """The state dict inside a loaded file: the mapping itself, or the one under a CHECKPOINT_KEYS
+    entry; DataParallel's "module." prefixes removed."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"{path}: expected a state dict (a mapping of names to tensors), "
                          f"got {type(data).__name__}")
-    return {str(k): v.detach().cpu().numpy() for k, v in data.items()}
+    if not all(is_tensor(v) for v in data.values()):
+        inner = [k for k in CHECKPOINT_KEYS if isinstance(data.get(k), Mapping)]
+        if not inner:
+            bad = next(k for k, v in data.items() if not is_tensor(v))
+            raise InputError(f"{path}: entry {str(bad)!r} is of type {type(data[bad]).__name__}, not a tensor; "
+                             f"expected a state dict, or one under {' / '.join(CHECKPOINT_KEYS)}")
+        return unwrap_checkpoint(data[inner[0]], f"{path} [{inner[0]}]", is_tensor, to_array)
+    keys = [str(k) for k in data]
+    strip = len("module.") if keys and all(k.startswith("module.") for k in keys) else 0
+    return {str(k)[strip:]: to_array(v) for k, v in data.items()}
 
 
 def _read_npz(path: str) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {oserror_text(e)}") from None
+    except (ValueError, zipfile.BadZipFile, EOFError) as e:
+        if not zipfile.is_zipfile(path):
+            raise InputError(f"{path}: not an .npz archive") from None
+        if "pickle" in str(e):
+            raise InputError(f"{path}: holds object arrays (pickled data), which are not loaded; "
+                             "save plain numeric arrays") from None
+        raise InputError(f"{path}: not a readable .npz archive ({_first_line(e)})") from None
 
 
 def _onnx_constants(model) -> dict[str, np.ndarray]:
@@ -163,8 +222,13 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
         import onnx
         from onnx import helper
     except ImportError:
-        raise ImportError(f"loading {path} needs the onnx package (pip install onnx)") from None
-    model = onnx.load(path)
+        raise InputError(f"loading {path} needs the onnx package (pip install onnx)") from None
+    try:
+        model = onnx.load(path)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {oserror_text(e)}") from None
+    except Exception as e:   # protobuf's DecodeError and onnx's own parse errors share no base class
+        raise InputError(f"{path}: not an ONNX model ({_first_line(e)})") from None
     consts = _onnx_constants(model)
     ops = []
     for node in model.graph.node:
@@ -177,18 +241,18 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
             names["bias"] = node.input[2]
         for tensor, cname in names.items():
             if cname not in consts:
-                raise ValueError(f"{path}: {desc}: {tensor} {cname!r} is not a constant")
+                raise InputError(f"{path}: {desc}: {tensor} {cname!r} is not a constant")
         if node.op_type == "MatMul":
-            raise ValueError(f"{path}: {desc}: MatMul layers are not supported (export Linear as Gemm)")
+            raise InputError(f"{path}: {desc}: MatMul layers are not supported (export Linear as Gemm)")
         if node.op_type == "Conv" and attrs.get("group", 1) != 1:
-            raise ValueError(f"{path}: {desc}: grouped convolution (group={attrs['group']}) "
+            raise InputError(f"{path}: {desc}: grouped convolution (group={attrs['group']}) "
                              "is not supported")
         tensors = {t: consts[c] for t, c in names.items()}
         if node.op_type == "Gemm":
             if attrs.get("transA", 0):
-                raise ValueError(f"{path}: {desc}: transA=1 is not supported")
+                raise InputError(f"{path}: {desc}: transA=1 is not supported")
             if attrs.get("alpha", 1.0) != 1.0 or attrs.get("beta", 1.0) != 1.0:
-                raise ValueError(f"{path}: {desc}: alpha/beta other than 1 are not supported")
+                raise InputError(f"{path}: {desc}: alpha/beta other than 1 are not supported")
             if not attrs.get("transB", 0):
                 tensors["weight"] = tensors["weight"].T
         ops.append((desc, tensors, names))
@@ -200,10 +264,10 @@ def _read_onnx(graph: Graph, path: str) -> tuple[dict[str, np.ndarray], dict[str
     keys = state_dict_keys(graph)
     by_name = {names[t]: tensors[t] for _, tensors, names in ops for t in names}
     if by_name and all(n in keys for n in by_name):
-        return by_name, {}
+        return _zero_biases(graph, by_name), {}
     layers = [l for l in graph.layers if l.has_weights]
     if len(ops) != len(layers):
-        raise ValueError(f"{path}: {len(ops)} Conv/Gemm nodes with constant weights, but "
+        raise InputError(f"{path}: {len(ops)} Conv/Gemm nodes with constant weights, but "
                          f"{graph.name} has {len(layers)} weighted layers")
     inverse = {v: k for k, v in keys.items()}
     tensors: dict[str, np.ndarray] = {}
@@ -212,25 +276,52 @@ def _read_onnx(graph: Graph, path: str) -> tuple[dict[str, np.ndarray], dict[str
         for tensor, arr in arrs.items():
             key = inverse.get((layer.name, tensor))
             if key is None:
-                raise ValueError(f"{path}: {desc} has a {tensor}, layer {layer.name} has none")
+                raise InputError(f"{path}: {desc} has a {tensor}, layer {layer.name} has none")
             tensors[key] = arr
             origin[key] = names[tensor]
-    return tensors, origin
+    return _zero_biases(graph, tensors), origin
 
 
-def load_weights(graph: Graph, path) -> Graph:
-    """A copy of `graph` with the weights in `path` (.pth/.pt state dict, .npz, or .onnx)."""
+def _zero_biases(graph: Graph, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Zeros for every bias the graph has and the ONNX file left out (an optional Conv input)."""
+    out = dict(tensors)
+    for key, (layer, tensor) in state_dict_keys(graph).items():
+        if tensor == "bias" and key not in out and key.replace(".bias", ".weight") in out:
+            out[key] = np.zeros(graph.weight_shapes(layer)["bias"], dtype=np.float32)
+    return out
+
+
+def check_path(path) -> str:
+    """`path` as a string when it names an existing weight file of a known type."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
-    if ext not in (".pth", ".pt", ".npz", ".onnx"):
-        raise ValueError(f"{path}: unknown weight file type {ext!r} (expected .pth, .pt, .npz, .onnx)")
+    if ext not in EXTENSIONS:
+        raise InputError(f"{path}: unknown weight file type {ext!r} (expected {', '.join(EXTENSIONS)})")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"weight file not found: {path}")
+        raise MissingFile(f"weight file not found: {path}")
+    return path
+
+
+def read_state_dict(path) -> dict[str, np.ndarray]:
+    """The tensors of a .pth/.pt/.npz file under their (unwrapped) state-dict keys."""
+    path = check_path(path)
+    return _read_npz(path) if path.lower().endswith(".npz") else _read_pth(path)
+
+
+def classifier_width(graph: Graph, tensors: Mapping[str, np.ndarray]) -> int | None:
+    """The output count of the last weighted layer's weight in `tensors` (None when absent)."""
+    keys = [k for k, (_, t) in state_dict_keys(graph).items() if t == "weight"]
+    w = tensors.get(keys[-1]) if keys else None
+    return int(np.shape(w)[0]) if w is not None and np.ndim(w) >= 2 else None
+
+
+def load_weights(graph: Graph, path, allow_nonfinite: bool = False, tensors=None) -> Graph:
+    """A copy of `graph` with the weights in `path` (.pth/.pt state dict, .npz, or .onnx);
+    `tensors`: the file's state dict when the caller has read it already."""
+    path = check_path(path)
     origin: dict[str, str] = {}
-    if ext in (".pth", ".pt"):
-        tensors = _read_pth(path)
-    elif ext == ".npz":
-        tensors = _read_npz(path)
-    else:
+    if tensors is None and path.lower().endswith(".onnx"):
         tensors, origin = _read_onnx(graph, path)
-    return from_state_dict(graph, tensors, source=path, origin=origin)
+    elif tensors is None:
+        tensors = read_state_dict(path)
+    return from_state_dict(graph, tensors, source=path, origin=origin, allow_nonfinite=allow_nonfinite)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hwsim import reference, zoo
+from hwsim.errors import InputError
 from hwsim.graph import Conv2d, Dense, Flatten, Graph, Input, ReLU
 from hwsim.weights import load_weights, save_npz, state_dict, state_dict_keys
 
@@ -193,7 +194,7 @@ def test_file_errors(tmp_path, mini_sd):
 def test_pth_without_torch_is_a_clear_error(tmp_path, mini_sd, monkeypatch):
     _save_pth(mini_sd, tmp_path / "w.pth")
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(ImportError, match="needs PyTorch"):
+    with pytest.raises(InputError, match="needs PyTorch"):
         load_weights(zoo.build("squeezenet_mini"), tmp_path / "w.pth")
 
 
