@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from hwsim.errors import InputError
 from hwsim.graph import (Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph, Input, Layer,
                          MaxPool2d, ReLU, Add)
 
@@ -128,7 +129,10 @@ def _fire(shape, squeeze, expand1x1, expand3x3):
     return b.layers
 
 
-_IMAGENET = (3, 224, 224)
+# The one default input of each model, used by every command (budget, generate, compare, tune):
+# 3x227x227 for the ImageNet networks, the SqueezeNet paper's input (torchvision documents 224;
+# give input_shape=(3, 224, 224) for that).
+_IMAGENET = (3, 227, 227)
 # name -> (default input shape, default classes or None when the model has no classifier)
 _DEFAULTS = {
     "squeezenet1_0": (_IMAGENET, 1000),
@@ -147,30 +151,43 @@ def names() -> list[str]:
     return list(_DEFAULTS)
 
 
+def default_input_shape(name: str, **kwargs) -> tuple[int, int, int]:
+    """The input shape `build(name, **kwargs)` uses when no input_shape is given."""
+    if name == "fire":
+        cfg = {**_FIRE_KWARGS, **kwargs}
+        return (cfg["in_channels"], cfg["size"], cfg["size"])
+    return _DEFAULTS[name][0]
+
+
+def default_num_classes(name: str) -> int | None:
+    """The classifier width `build` uses when no num_classes is given (None: no classifier)."""
+    return _DEFAULTS[name][1]
+
+
 def _check_shape(shape) -> tuple[int, int, int]:
     try:
         out = tuple(int(v) for v in shape)
-    except TypeError:
-        raise TypeError(f"input_shape must be a (C, H, W) tuple, got {shape!r}") from None
+    except (TypeError, ValueError):
+        raise InputError(f"input_shape must be a (C, H, W) tuple, got {shape!r}") from None
     if len(out) != 3 or min(out) < 1:
-        raise ValueError(f"input_shape must be three positive ints (C, H, W), got {shape!r}")
+        raise InputError(f"input_shape must be three positive ints (C, H, W), got {shape!r}")
     return out
 
 
 def _fire_layers(input_shape, kwargs):
     unknown = sorted(set(kwargs) - set(_FIRE_KWARGS))
     if unknown:
-        raise ValueError(f"fire: unknown arguments {unknown} (valid: {sorted(_FIRE_KWARGS)})")
+        raise InputError(f"fire: unknown arguments {unknown} (valid: {sorted(_FIRE_KWARGS)})")
     cfg = {**_FIRE_KWARGS, **kwargs}
     for key, v in cfg.items():
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"fire: {key} must be a positive int, got {v!r}")
+            raise InputError(f"fire: {key} must be a positive int, got {v!r}")
     shape = (cfg["in_channels"], cfg["size"], cfg["size"])
     if input_shape is not None:
         given = _check_shape(input_shape)
         clash = [k for k in ("in_channels", "size") if k in kwargs]
         if clash and given != shape:
-            raise ValueError(f"fire: input_shape {given} disagrees with {', '.join(clash)}")
+            raise InputError(f"fire: input_shape {given} disagrees with {', '.join(clash)}")
         shape = given
     return _fire(shape, cfg["squeeze"], cfg["expand1x1"], cfg["expand3x3"])
 
@@ -198,21 +215,22 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
     only shapes, and drawing AlexNet's 61M weights takes seconds).
 
     `num_classes` defaults to 1000 (10 for squeezenet_mini); `input_shape` (C, H, W) defaults to
-    (3, 224, 224) ((1, 16, 16) for squeezenet_mini). Only `fire` takes extra kwargs.
+    `default_input_shape(name)`: (3, 227, 227), (1, 16, 16) for squeezenet_mini. Only `fire` takes
+    extra kwargs. Bad names, arguments or an input too small for the network raise InputError.
     """
     if name not in _DEFAULTS:
-        raise ValueError(f"unknown model {name!r}; valid names: {', '.join(names())}")
+        raise InputError(f"unknown model {name!r}; valid names: {', '.join(names())}")
     default_shape, default_classes = _DEFAULTS[name]
     if name == "fire":
         if num_classes is not None:
-            raise ValueError("fire: a single fire module has no classifier; do not pass num_classes")
+            raise InputError("fire: a single fire module has no classifier; do not pass num_classes")
         layers = _fire_layers(input_shape, kwargs)
     else:
         if kwargs:
-            raise ValueError(f"{name}: unknown arguments {sorted(kwargs)}")
+            raise InputError(f"{name}: unknown arguments {sorted(kwargs)}")
         classes = default_classes if num_classes is None else num_classes
         if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 1:
-            raise ValueError(f"num_classes must be a positive int, got {classes!r}")
+            raise InputError(f"num_classes must be a positive int, got {classes!r}")
         shape = _check_shape(default_shape if input_shape is None else input_shape)
         if name.startswith("squeezenet1_"):
             simple = (3, 5, 7, 9) if "bypass" in name else ()
@@ -222,11 +240,14 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
             layers = _alexnet(shape, int(classes))
         else:
             layers = _mini(shape, int(classes))
-    graph = Graph(name, tuple(layers))
+    try:
+        graph = Graph(name, tuple(layers))
+    except ValueError as e:    # a layer that does not fit its input: the input shape is too small
+        raise InputError(f"{name} with input {'x'.join(map(str, layers[0].shape))}: {e}") from None
     return he_init(graph, seed) if weights else graph
 
 
-def load_weights(graph: Graph, path) -> Graph:
+def load_weights(graph: Graph, path, **kwargs) -> Graph:
     """Re-export of `hwsim.weights.load_weights` (torchvision .pth, .npz or ONNX)."""
     from hwsim.weights import load_weights as _load
-    return _load(graph, path)
+    return _load(graph, path, **kwargs)

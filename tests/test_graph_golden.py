@@ -22,7 +22,7 @@ CASES = {
     "squeezenet1_0_simple_bypass": {"input_shape": (3, 227, 227)},
     "squeezenet1_0_complex_bypass": {"input_shape": (3, 227, 227)},
     "fire": {},
-    "alexnet": {},
+    "alexnet": {"input_shape": (3, 224, 224)},
     "squeezenet_mini": {},
 }
 

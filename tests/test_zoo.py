@@ -127,15 +127,23 @@ def test_per_fire_params_match_paper_table():
     assert g.params("conv1") == 14208 and g.params("conv10") == 513000
 
 
+def test_imagenet_nets_default_to_227():
+    for name in ("squeezenet1_0", "squeezenet1_1", "squeezenet1_0_simple_bypass", "alexnet"):
+        assert zoo.build(name, weights=False).input_shape == (3, 227, 227) == zoo.default_input_shape(name)
+    assert zoo.default_input_shape("squeezenet_mini") == (1, 16, 16)
+    assert zoo.default_input_shape("fire", size=7, in_channels=4) == (4, 7, 7)
+
+
 def test_shapes_at_224_and_227():
-    g = zoo.build("squeezenet1_0")
+    g = zoo.build("squeezenet1_0", input_shape=(3, 224, 224))
     assert g.shape("conv1") == (96, 109, 109)
     assert (g.shape("pool1"), g.shape("pool4"), g.shape("pool8")) == \
         ((96, 54, 54), (256, 27, 27), (512, 13, 13))  # pool4 is 27 only in ceil mode
     assert zoo.build("squeezenet1_0", input_shape=(3, 227, 227)).shape("conv1") == (96, 111, 111)
-    g = zoo.build("squeezenet1_1")
+    g = zoo.build("squeezenet1_1", input_shape=(3, 224, 224))
     assert (g.shape("conv1"), g.shape("pool1"), g.shape("pool3"), g.shape("pool5")) == \
         ((64, 111, 111), (64, 55, 55), (128, 27, 27), (256, 13, 13))
+    assert zoo.build("alexnet", input_shape=(3, 224, 224)).shape("pool5") == (256, 6, 6)
     assert zoo.build("alexnet").shape("pool5") == (256, 6, 6)
 
 
@@ -149,8 +157,9 @@ def test_macs_match_hook_count(name, shape):
 
 def test_macs_near_published_figures():
     assert abs(zoo.build("squeezenet1_0", input_shape=(3, 227, 227)).macs() / 833e6 - 1) < 0.01
-    assert abs(zoo.build("squeezenet1_1").macs() / 349e6 - 1) < 0.01
-    assert abs(zoo.build("alexnet").macs() / 714e6 - 1) < 0.01
+    assert abs(zoo.build("squeezenet1_1", input_shape=(3, 224, 224)).macs() / 349e6 - 1) < 0.01
+    assert zoo.build("squeezenet1_1").macs() == 387_747_520          # at the default 227
+    assert abs(zoo.build("alexnet", input_shape=(3, 224, 224)).macs() / 714e6 - 1) < 0.01
 
 
 @pytest.mark.parametrize("version", ["1_0", "1_1"])
@@ -272,8 +281,8 @@ def test_seeded_he_init():
 
 
 def test_str_is_stable():
-    a = str(zoo.build("squeezenet1_0", seed=0))
-    assert a == str(zoo.build("squeezenet1_0", seed=5))
+    a = str(zoo.build("squeezenet1_0", seed=0, input_shape=(3, 224, 224)))
+    assert a == str(zoo.build("squeezenet1_0", seed=5, input_shape=(3, 224, 224)))
     lines = a.splitlines()
     assert lines[0] == "graph squeezenet1_0 params=1248424 macs=818924576"
     conv1 = next(line for line in lines if line.split()[0] == "conv1")
