@@ -31,6 +31,11 @@ names are errors. Why these defaults:
 - Layers without weights pass their input type through (relu, max pool, dropout, flatten, concat of
   equal types); add, average pools and concat of mixed types produce the default result type.
 - reuse_factor auto: one multiplier per output channel (RF = kernel area x input channels).
+
+A weight type may leave its integer bits to the tensor: `ap_fixed<8,auto,AP_RND_CONV,AP_SAT>` gives
+each conv / dense layer I = floor(log2 max|w|) + 2 integer bits (hwsim.precision.integer_bits, the
+rule of the sweep and tune), from that layer's own weights: data-free and exact. It needs the
+graph's weights. The default stays ap_fixed<8,1> (README, "Precision config": measured either way).
 """
 from __future__ import annotations
 
@@ -44,9 +49,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .errors import InputError
 from .fixed import FixedType
 from .graph import Graph
-from .precision import lossless_accum_type, sum_accum_type
+from .precision import integer_bits, lossless_accum_type, sum_accum_type
 
 TOP_KEYS = {"model", "model_args", "weights", "precision", "parallel", "hardware"}
 PRECISION_KEYS = {"input", "default", "layers"}
@@ -65,7 +71,7 @@ HARDWARE_DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device
 ACCUMULATING = ("conv", "dense", "avgpool", "gap")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A configuration problem; the message names the key or layer."""
 
 
@@ -164,8 +170,8 @@ def read(source) -> dict:
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}")
-        text = path.read_text()
         try:
+            text = path.read_text()
             if path.suffix.lower() == ".json":
                 doc = json.loads(text)
             else:
@@ -174,6 +180,8 @@ def read(source) -> dict:
         except Exception as e:  # parse errors from either library
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise ConfigError(f"cannot parse config {path}: {first}") from None
+        except OSError as e:
+            raise ConfigError(f"cannot read config {path}: {e.strerror or type(e).__name__}") from None
         doc = doc or {}
     if not isinstance(doc, Mapping):
         raise ConfigError("a config must be a mapping at the top level")
@@ -189,8 +197,9 @@ def quote_types(yaml_text: str) -> str:
     return _TYPE_LITERAL.sub(lambda m: "'" + m.group(1) + "'", yaml_text)
 
 
-def load(source, graph: Graph, precision: str | None = None) -> Config:
-    """Resolve a config for `graph`. `precision` (a type) overrides weight/bias/result defaults."""
+def load(source, graph: Graph, precision: str | None = None, weight_type: str | None = None) -> Config:
+    """Resolve a config for `graph`. `precision` (a type) overrides the weight/bias/result
+    defaults, then `weight_type` the weight default (`ap_fixed<8,auto>` allowed, see above)."""
     doc = read(source)
     prec = doc.get("precision") or {}
     _check_map(prec, "precision")
@@ -199,6 +208,9 @@ def load(source, graph: Graph, precision: str | None = None) -> Config:
     if precision is not None:
         t = _type(precision, "--precision")
         default.update(weight=str(t), bias=str(t), result=str(t))
+    if weight_type is not None:
+        _weight_type(weight_type, None, "--weight-type")     # checked even where no layer uses it
+        default["weight"] = weight_type
     user_default = prec.get("default") or {}
     _check_map(user_default, "precision.default")
     _check_keys(user_default, LAYER_PREC_KEYS, "precision.default")
@@ -249,7 +261,7 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
     else:
         result = _type(spec["result"], f"{where}: result")
     if kind in ("conv", "dense"):
-        weight = _type(spec["weight"], f"{where}: weight")
+        weight = _weight_type(spec["weight"], graph, f"{where}: weight", layer.name)
         has_bias = getattr(layer, "bias", False)
         bias = _type(spec["bias"], f"{where}: bias") if has_bias else None
         n_terms = math.prod(graph.weight_shapes(layer)["weight"][1:])
@@ -287,6 +299,24 @@ def _reuse_factor(value, n_terms: int, where: str) -> int:
     if value > n_terms:
         raise ConfigError(f"{where}: reuse_factor {value} exceeds the {n_terms} products per output")
     return value
+
+
+_AUTO = re.compile(r"^\s*((?:ap_)?u?fixed\s*<\s*\d+\s*,\s*)auto(\s*(?:,[^<>]*)?>)\s*$")
+
+
+def _weight_type(text, graph: Graph | None, where: str, layer: str | None = None) -> FixedType:
+    """A weight type; `auto` integer bits come from the layer's weights (graph None: check only)."""
+    m = _AUTO.match(text) if isinstance(text, str) else None
+    if m is None:
+        return _type(text, where)
+    if graph is None:
+        return _type(m.group(1) + "1" + m.group(2), where)
+    if not graph.has_weights:
+        raise ConfigError(f"{where}: {text!r} takes its integer bits from the weights, and "
+                          f"{graph.name} has none loaded")
+    w = np.asarray(graph.weights[layer]["weight"])
+    max_abs = float(np.max(np.abs(w))) if w.size else 0.0
+    return _type(m.group(1) + str(integer_bits(max_abs)) + m.group(2), where)
 
 
 def _type(text, where: str) -> FixedType:
