@@ -31,9 +31,24 @@ from functools import cached_property
 
 import numpy as np
 
-from .fast import (_SAT_FAMILY, _TINY, _cast_fast, _quantize_fast, _round_exact, _round_raw,
-                         _saturate, _wrap)
 from .port import _assign_scalar, _from_double_scalar
+
+# fast.py compiles numba kernels: it loads on the first rounding, not on import, so that commands
+# which only parse types (`hwsim budget`, `hwsim --help`) start without numba (0.4 s).
+_SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")   # == fast._SAT_FAMILY (tests/test_startup.py)
+_TINY = 2.0 ** -900                                     # == fast._TINY
+
+
+def _from_fast(name: str):
+    def call(*args):
+        from . import fast
+        return getattr(fast, name)(*args)
+    call.__name__ = name
+    return call
+
+
+_cast_fast, _quantize_fast, _round_exact, _round_raw, _saturate, _wrap = (_from_fast(n) for n in (
+    "_cast_fast", "_quantize_fast", "_round_exact", "_round_raw", "_saturate", "_wrap"))
 
 QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF", "AP_RND_INF",
                "AP_RND_CONV")
