@@ -3,12 +3,18 @@
 - `sweep_plot`: top-1 accuracy and agreement (left axis) and on-chip memory (right axis) against
   the bit width of a `hwsim compare --sweep`.
 - `pareto_plot`: every config `hwsim tune` evaluated (on-chip memory vs validation top-1), the
-  Pareto front, the chosen config, the accuracy target and the budget.
+  Pareto front, the chosen config, the accuracy target and the budget. The accuracy axis spans
+  the band that matters (from a little below the target to 100%); configs far below it are drawn
+  as markers on the bottom edge and counted in the legend.
 """
 from __future__ import annotations
 
 import io
+import math
 import os
+
+from .errors import InputError
+from .outputs import check_file, write_atomic
 
 
 def _plt():
@@ -18,19 +24,20 @@ def _plt():
     return plt
 
 
-def _check_path(path) -> str:
+def check_png(path, option: str = "--plot") -> str:
+    """`path` as a string when it ends in .png and can be written (hwsim.outputs.check_file)."""
     path = os.fspath(path)
     if not path.lower().endswith(".png"):
-        raise ValueError(f"plot file {path!r} must end in .png")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise FileNotFoundError(f"plot folder not found: {parent}")
+        raise InputError(f"{option} {path!r}: the plot is a PNG; give a file name ending in .png")
+    check_file(path, option)
     return path
+
+
+_check_path = check_png
 
 
 def _save(fig, path: str) -> None:
     """Render the figure to PNG bytes and write them atomically to `path`."""
-    from .commands.common import write_atomic
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     write_atomic(path, buf.getvalue())
@@ -40,7 +47,7 @@ def sweep_plot(points, path, title: str = "") -> str:
     """Plot hwsim.accuracy.SweepPoint rows to `path` (.png); returns the path."""
     path = _check_path(path)
     if not points:
-        raise ValueError("no sweep points to plot")
+        raise ValueError("no sweep points to plot")   # a caller's bug: compare always has some
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     bits = [p.width for p in points]
@@ -88,12 +95,29 @@ def pareto_plot(points, front, chosen, path, float_top1: float | None = None, ma
         ax.axvline(kib(budget_bits), color="tab:red", lw=1, ls=":", label="budget")
     ax.set_xlabel("on-chip memory (KiB)")
     ax.set_ylabel("validation top-1 (%)")
-    lo = min(100 * p.top1 for p in front) if front else 0
-    ax.set_ylim(max(0, min(lo, 100 * (float_top1 or 1) - (max_drop or 0)) - 5), 101)
+    lo, hi = accuracy_band([100 * p.top1 for p in points], 100 * chosen.top1,
+                           None if float_top1 is None else 100 * float_top1, max_drop)
+    below = [p for p in points if 100 * p.top1 < lo]
+    if below:
+        ax.scatter([kib(p.onchip_bits) for p in below], [lo] * len(below), marker="v", s=18,
+                   color="0.45", clip_on=False, zorder=3, label=f"{len(below)} configs below {lo:g}%")
+    ax.set_ylim(lo, hi)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
     ax.set_title(title or "precision search: memory vs accuracy", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
     return path
+
+
+def accuracy_band(top1s, chosen: float, float_top1: float | None, max_drop: float | None) -> tuple[float, float]:
+    """(low, high) of the accuracy axis in %: from a margin below the lowest of the target, the
+    chosen config and float, to just above the best value; whole percent at the low end."""
+    anchors = [chosen] + ([float_top1] if float_top1 is not None else [])
+    if float_top1 is not None and max_drop is not None:
+        anchors.append(float_top1 - max_drop)
+    span = max(100 - min(anchors), 1.0)
+    lo = max(0.0, math.floor(min(anchors) - max(1.0, 0.6 * span)))
+    top = max([v for v in top1s if v >= lo] + anchors)
+    return lo, min(100.0, top) + max(0.25, 0.04 * (min(100.0, top) - lo))

@@ -92,7 +92,7 @@ def test_lists(capsys):
     (["--budget", "10 apples"], "budget '10 apples'"), (["--device", "nope"], "unknown device 'nope'"),
     (["--model", "vgg"], "unknown model 'vgg'"), (["--prune", "2"], "--prune '2'"),
     (["--plot", "chart.svg"], "give a file name ending in .png"),
-    (["-o", "/nonexistent/dir/r.txt"], "output folder does not exist")])
+    (["-o", "/nonexistent/dir/r.txt"], "folder /nonexistent/dir does not exist")])
 def test_bad_input_exit_2(capsys, argv, msg):
     code, out, err = run(capsys, *argv)
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1

@@ -13,6 +13,7 @@ from hwsim import cli, zoo
 from hwsim import config as cfg
 from hwsim.codegen import backends, project, render, writer
 from hwsim.codegen.idents import CPP_KEYWORDS, ident, unique_idents
+from hwsim.errors import InputError
 from hwsim.codegen.render import environment
 from hwsim.commands.generate import generate_project
 from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
@@ -180,7 +181,7 @@ def test_writer_refuses_non_empty_target_and_is_atomic(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
     (target / "keep.txt").write_text("x")
-    with pytest.raises(FileExistsError, match="--force"):
+    with pytest.raises(InputError, match="--force"):
         writer.write_project(target, {"a.txt": "a"})
     with pytest.raises(RuntimeError):
         with writer.atomic_folder(target, force=True) as tmp:

@@ -4,19 +4,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import budget_report, config as cfg, devices, memory
 from ..memory_units import DEFAULT_BUDGET
-from . import common
-from .common import write_atomic
+from . import args as types, common
+from ..errors import InputError
+from .common import check_file, write_atomic
 
 DEFAULT_MODEL = "squeezenet1_1"
-DEFAULT_SHAPE = (3, 227, 227)
 EXIT_FITS, EXIT_BAD_INPUT, EXIT_EXCEEDS = 0, 2, 3
+ARCHS = ("stream", "layer")                  # == hwsim.memory.ARCHS (kept here for a fast --help)
+FORMATS = ("table", "json", "md", "html")    # == hwsim.budget_report.FORMATS
 
 EPILOG = f"""\
-The default network is {DEFAULT_MODEL}; the ImageNet networks (SqueezeNets, AlexNet) are
-estimated at 3x227x227 (the SqueezeNet paper's input) unless --input-shape or the config says
-otherwise.
+The default network is {DEFAULT_MODEL}; every network is estimated at its zoo input (3x227x227
+for the SqueezeNets and AlexNet, the SqueezeNet paper's input), the same one `hwsim generate`
+writes, unless --input-shape or the config says otherwise.
 --budget accepts 10MiB, 10MB (decimal), 80Mb (megabits), 4.5MiB, 512KiB or plain bytes
 (default {DEFAULT_BUDGET}); the report states the exact number of bits used.
 
@@ -31,40 +32,32 @@ def add_parser(subparsers) -> None:
                     "maps), map it onto BRAM18/URAM/LUTRAM, estimate DSPs and throughput, and check it "
                     "against a budget and optionally a device.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_model_args(p, weights=False)
+    common.add_model_args(p, default_weights="none: the estimate needs only shapes")
     g = p.add_argument_group("estimate")
-    g.add_argument("--arch", choices=memory.ARCHS, default="stream",
+    g.add_argument("--arch", choices=ARCHS, default="stream",
                    help="stream: one dataflow stage per layer; layer: one engine, feature maps on chip (default: stream)")
     g.add_argument("--device", metavar="NAME", help="check against a device (see --list-devices); aliases such as zcu102 work")
     g.add_argument("--budget", metavar="SIZE", default=DEFAULT_BUDGET, help=f"on-chip budget (default {DEFAULT_BUDGET})")
     g.add_argument("--weights-offchip", action="store_true", help="weights live off chip: count on-chip buffers only")
     g.add_argument("--prune", metavar="DENSITY|table1",
                    help="Deep Compression pruning: kept fraction (0.33 or 33%%) or table1 (SqueezeNet paper densities)")
-    g.add_argument("--codebook", metavar="BITS", type=int, help="shared-weight codebook index width (Deep Compression)")
-    g.add_argument("--index-bits", metavar="BITS", type=int, default=4, help="sparse relative index width (default 4)")
-    g.add_argument("--clock-mhz", metavar="MHZ", type=float, help="clock for the throughput estimate (default: config, 200)")
-    g.add_argument("--fifo-depth", metavar="N", type=int, help="stream FIFO depth in pixels (default: config, 2)")
+    g.add_argument("--codebook", metavar="BITS", type=types.bits, help="shared-weight codebook index width (Deep Compression)")
+    g.add_argument("--index-bits", metavar="BITS", type=types.bits, default=4, help="sparse relative index width (default 4)")
+    g.add_argument("--clock-mhz", metavar="MHZ", type=types.positive_float, help="clock for the throughput estimate (default: config, 200)")
+    g.add_argument("--fifo-depth", metavar="N", type=types.positive_int, help="stream FIFO depth in pixels (default: config, 2)")
     o = p.add_argument_group("output")
-    o.add_argument("--format", choices=budget_report.FORMATS, default="table", help="report format (default: table)")
+    o.add_argument("--format", choices=FORMATS, default="table", help="report format (default: table)")
     o.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
-    o.add_argument("--plot", metavar="FILE.png", help="also write a stacked bar chart (PNG)")
+    o.add_argument("--plot", metavar="FILE.png", help="also write a chart: on-chip memory per module against the budget (PNG)")
     o.add_argument("--list-devices", action="store_true", help="list the device catalog and exit")
     o.add_argument("--list-models", action="store_true", help="list the zoo networks and exit")
 
 
-def _imagenet(name: str) -> bool:
-    """The zoo networks built for 3x224x224 ImageNet input (SqueezeNets and AlexNet)."""
-    return name.startswith("squeezenet1_") or name == "alexnet"
-
-
 def _resolve(args):
-    """(graph, config): like common.resolve, with this command's defaults and overrides."""
-    from .. import zoo
-    name, kwargs, doc, _ = common.model_spec(args, DEFAULT_MODEL)
-    if "input_shape" not in kwargs and _imagenet(name):
-        kwargs["input_shape"] = DEFAULT_SHAPE
-    doc = dict(doc)
-    graph = zoo.build(name, weights=False, **kwargs)
+    """(graph, config): like common.resolve, with this command's overrides; weights only when a
+    file is given or the weight type takes its integer bits from them."""
+    spec = common.model_spec(args, DEFAULT_MODEL)
+    doc = dict(spec.doc)
     if args.precision:
         # hls4ml's default: the accumulator takes the default precision too (a lossless accumulator
         # of two 32-bit operands would not fit the simulator's 63-bit mantissas)
@@ -79,10 +72,12 @@ def _resolve(args):
         hw["fifo_depth"] = args.fifo_depth
     if hw:
         doc["hardware"] = hw
-    return graph, cfg.load(doc, graph, precision=args.precision)
+    built = common.build(spec, args.precision, args.weight_type, shapes_only=True, doc=doc)
+    return built.graph, built.config
 
 
 def _list_devices() -> str:
+    from .. import devices
     lines = [f"{'name':<18} {'blocks':>12} {'URAM':>5} {'DSP':>6}  {'part':<22} source"]
     for d in devices.DEVICES:
         lines.append(f"{d.name:<18} {d.bram18:>6} {d.block_kind:<5} {d.uram:>5} {d.dsp:>6}  "
@@ -90,26 +85,42 @@ def _list_devices() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_options(args) -> None:
+    """Values the estimate would reject, and the output paths: before any work is done."""
+    from .. import devices, memory_dc
+    from ..memory_units import parse_size
+    parse_size(args.budget)
+    if args.device is not None:
+        devices.get(args.device)
+    if args.prune is not None and args.prune.strip().lower() != "table1":
+        memory_dc.parse_density(args.prune)
+    if args.output:
+        check_file(args.output, "-o")
+    if args.plot:
+        if not args.plot.lower().endswith(".png"):
+            raise InputError(f"--plot {args.plot!r}: the chart is a PNG; give a file name ending in .png")
+        check_file(args.plot, "--plot")
+
+
 def run(args) -> int:
-    from .. import zoo
+    from .. import budget_report, memory, zoo
     if args.list_devices:
         sys.stdout.write(_list_devices())
         return EXIT_FITS
     if args.list_models:
         sys.stdout.write("\n".join(zoo.names()) + "\n")
         return EXIT_FITS
-    if args.plot and not args.plot.lower().endswith(".png"):
-        raise ValueError(f"--plot {args.plot!r}: the chart is a PNG; give a file name ending in .png")
+    _check_options(args)
     graph, config = _resolve(args)
     report = memory.estimate(graph, config, arch=args.arch, device=args.device, budget=args.budget,
                              weights="offchip" if args.weights_offchip else "onchip",
                              prune=args.prune, codebook_bits=args.codebook, index_bits=args.index_bits)
     text = budget_report.render(report, args.format)
+    if args.plot:      # files first: a failed write leaves no report on stdout
+        write_atomic(args.plot, budget_report.plot_png(report))
     if args.output:
         write_atomic(args.output, text)
         print(budget_report.verdict(report))
     else:
         sys.stdout.write(text)
-    if args.plot:
-        write_atomic(args.plot, budget_report.plot_png(report))
     return EXIT_FITS if report.fits else EXIT_EXCEEDS

@@ -1,35 +1,41 @@
-"""Helpers shared by subcommands: pick a graph and a config from --model/--config/--weights, and
-write output files atomically."""
+"""Helpers shared by subcommands: pick a graph and a config from --model/--config/--weights.
+
+One rule for every command: the network is `--model`, else the config's `model`, else the command's
+default; its input shape and class count are `--input-shape` / `--num-classes`, else the config's
+`model_args`, else the model's own default (`hwsim.zoo.default_input_shape`), so `budget` checks
+the network that `generate` writes. A weight path in a config file is relative to that file.
+"""
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-from pathlib import Path
 from typing import NamedTuple
 
-from .. import config as cfg
+from ..errors import InputError
+from ..outputs import check_file, write_atomic   # noqa: F401  (re-exported for the subcommands)
+from . import args as types
+
+DEFAULT_MODEL = "squeezenet1_1"
 
 
-def add_model_args(p: argparse.ArgumentParser, weights: bool = True) -> None:
+def add_model_args(p: argparse.ArgumentParser, default_model: str = DEFAULT_MODEL,
+                   default_weights: str = "seeded He initialisation") -> None:
     g = p.add_argument_group("network")
-    g.add_argument("--model", metavar="NAME", help="zoo network (default: squeezenet1_1; see `hwsim budget --list-models`)")
+    g.add_argument("--model", metavar="NAME",
+                   help=f"zoo network (default: {default_model}; see `hwsim budget --list-models`)")
     g.add_argument("--config", metavar="FILE", help="YAML/JSON config: precision, parallelism, hardware, optionally model and weights")
-    g.add_argument("--input-shape", metavar="CxHxW", help="input shape, e.g. 3x227x227 (default: the model's)")
-    g.add_argument("--num-classes", type=int, metavar="N", help="classifier outputs (default: the model's)")
-    if weights:
-        g.add_argument("--weights", metavar="FILE", help="weights: torchvision-format .pth/.npz or ONNX (default: seeded He init)")
+    g.add_argument("--input-shape", metavar="CxHxW", type=types.input_shape,
+                   help="input shape (default: the model's; 3x227x227 for the ImageNet networks)")
+    g.add_argument("--num-classes", type=types.positive_int, metavar="N",
+                   help="classifier outputs (default: the weight file's, else the model's)")
+    g.add_argument("--weights", metavar="FILE",
+                   help=f"weights: torchvision-format .pth/.npz or ONNX (default: {default_weights})")
+    g.add_argument("--allow-nonfinite-weights", action="store_true",
+                   help="accept NaN / infinite weights (they saturate) instead of refusing the file")
     g.add_argument("--precision", metavar="TYPE", help="one type for weights, biases and results, e.g. 'ap_fixed<16,6>'")
-
-
-def parse_shape(text: str) -> tuple[int, int, int]:
-    try:
-        dims = tuple(int(v) for v in text.lower().replace(",", "x").split("x"))
-    except ValueError:
-        raise ValueError(f"--input-shape {text!r}: expected CxHxW, e.g. 3x227x227") from None
-    if len(dims) != 3 or min(dims) < 1:
-        raise ValueError(f"--input-shape {text!r}: expected three positive sizes CxHxW")
-    return dims
+    g.add_argument("--weight-type", metavar="TYPE",
+                   help="type of every conv / dense weight; 'ap_fixed<8,auto>' takes each layer's integer "
+                        "bits from its own weights (default ap_fixed<8,1,AP_RND_CONV,AP_SAT>)")
 
 
 class ModelSpec(NamedTuple):
@@ -38,55 +44,97 @@ class ModelSpec(NamedTuple):
     kwargs: dict
     doc: dict                 # the --config document ({} without one)
     weights: str | None       # weight file, None for the builder's seeded He init
+    allow_nonfinite: bool = False
 
 
-def model_spec(args, default_model: str = "squeezenet1_1", default_weights: str | None = None) -> ModelSpec:
-    """The network named by --model/--config/--input-shape/--num-classes/--weights. `default_weights`
-    belongs to the default model at its default arguments: used when it is chosen without weights."""
-    doc = cfg.read(args.config) if getattr(args, "config", None) else {}
-    name = args.model or doc.get("model") or default_model
-    kwargs = dict(doc.get("model_args") or {})
-    if getattr(args, "input_shape", None):
-        kwargs["input_shape"] = parse_shape(args.input_shape)
-    if getattr(args, "num_classes", None):
-        kwargs["num_classes"] = args.num_classes
-    if "input_shape" in kwargs:
-        kwargs["input_shape"] = tuple(kwargs["input_shape"])
-    weights = getattr(args, "weights", None) or doc.get("weights")
-    if not weights and name == default_model and not kwargs:
-        weights = default_weights
-    return ModelSpec(name, kwargs, doc, weights)
+class Built(NamedTuple):
+    graph: object
+    config: object
+    model_args: dict          # builder kwargs that rebuild `graph`, input shape included
 
 
-def build(spec: ModelSpec, precision: str | None = None):
-    """(graph, config) of a model spec; `precision` is --precision."""
+def _doc_weights(doc: dict, config_path: str | None) -> str | None:
+    w = doc.get("weights")
+    if w is None:
+        return None
+    if not isinstance(w, str) or not w:
+        raise InputError(f"config {config_path}: weights must be a file path, got {w!r}")
+    return w if os.path.isabs(w) else os.path.join(os.path.dirname(os.path.abspath(config_path)), w)
+
+
+def _is_default(name: str, kwargs: dict) -> bool:
+    """True when `kwargs` ask for the model at its default input shape and class count."""
     from .. import zoo
-    graph = zoo.build(spec.name, **spec.kwargs)
+    extra = set(kwargs) - {"input_shape", "num_classes"}
+    return (not extra and tuple(kwargs.get("input_shape", zoo.default_input_shape(name)))
+            == tuple(zoo.default_input_shape(name))
+            and kwargs.get("num_classes", zoo.default_num_classes(name)) == zoo.default_num_classes(name))
+
+
+def model_spec(args, default_model: str = DEFAULT_MODEL, default_weights: str | None = None,
+               trained: bool = False) -> ModelSpec:
+    """The network named by --model/--config/--input-shape/--num-classes/--weights. `default_weights`
+    belong to the default model at its default shape; `trained`: refuse to run without weights."""
+    from .. import config as cfg, zoo
+    config_path = getattr(args, "config", None)
+    doc = cfg.read(config_path) if config_path else {}
+    name = getattr(args, "model", None) or doc.get("model") or default_model
+    if not isinstance(name, str) or name not in zoo.names():
+        raise InputError(f"unknown model {name!r}; valid names: {', '.join(zoo.names())}")
+    kwargs = doc.get("model_args") or {}
+    if not isinstance(kwargs, dict):
+        raise InputError(f"config {config_path}: model_args must be a mapping, got {type(kwargs).__name__}")
+    kwargs = dict(kwargs)
+    if getattr(args, "input_shape", None) is not None:
+        kwargs["input_shape"] = tuple(args.input_shape)
+    if getattr(args, "num_classes", None) is not None:
+        kwargs["num_classes"] = args.num_classes
+    if isinstance(kwargs.get("input_shape"), list):
+        kwargs["input_shape"] = tuple(kwargs["input_shape"])
+    weights = getattr(args, "weights", None) or _doc_weights(doc, config_path)
+    if weights is None and default_weights and name == default_model and _is_default(name, kwargs):
+        weights = default_weights
+    elif weights is None and trained:
+        shipped = (f"; the shipped weights are for {default_model} at its default input and classes"
+                   if default_weights else "")
+        raise InputError(f"{name} {_describe(name, kwargs)} has no trained weights: give --weights FILE "
+                         f"(accuracy on random weights means nothing){shipped}")
+    return ModelSpec(name, kwargs, doc, weights, bool(getattr(args, "allow_nonfinite_weights", False)))
+
+
+def _describe(name: str, kwargs: dict) -> str:
+    from .. import zoo
+    shape = kwargs.get("input_shape") or zoo.default_input_shape(name)
+    classes = kwargs.get("num_classes", zoo.default_num_classes(name))
+    return f"at {'x'.join(map(str, shape))}" + (f", {classes} classes" if classes else "")
+
+
+def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None = None,
+          shapes_only: bool = False, doc: dict | None = None) -> Built:
+    """Graph, config and builder kwargs of a model spec. The class count follows the weight file
+    when no --num-classes or model_args says otherwise. `shapes_only`: no weights unless a file is
+    given or the weight type needs them (`auto` integer bits)."""
+    from .. import config as cfg, weights as wts, zoo
+    kwargs, tensors = dict(spec.kwargs), None
     if spec.weights:
-        graph = zoo.load_weights(graph, spec.weights)
-    return graph, cfg.load(spec.doc, graph, precision=precision)
+        path = wts.check_path(spec.weights)
+        if not path.lower().endswith(".onnx"):
+            tensors = wts.read_state_dict(path)
+            if "num_classes" not in kwargs and zoo.default_num_classes(spec.name) is not None:
+                n = wts.classifier_width(zoo.build(spec.name, weights=False, **kwargs), tensors)
+                if n is not None and n != zoo.default_num_classes(spec.name):
+                    kwargs["num_classes"] = n
+    doc = spec.doc if doc is None else doc
+    needs = not shapes_only or "auto" in repr((doc.get("precision"), weight_type))
+    graph = zoo.build(spec.name, weights=needs and not spec.weights, **kwargs)
+    if spec.weights:
+        graph = wts.load_weights(graph, spec.weights, allow_nonfinite=spec.allow_nonfinite, tensors=tensors)
+    config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
+    return Built(graph, config, {**kwargs, "input_shape": tuple(graph.input_shape)})
 
 
-def resolve(args, default_model: str = "squeezenet1_1"):
+def resolve(args, default_model: str = DEFAULT_MODEL):
     """(graph, config) from the parsed arguments."""
-    return build(model_spec(args, default_model), getattr(args, "precision", None))
-
-
-def write_atomic(path: str, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    b = build(model_spec(args, default_model), getattr(args, "precision", None),
+              getattr(args, "weight_type", None))
+    return b.graph, b.config

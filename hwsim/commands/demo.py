@@ -15,16 +15,20 @@ import sys
 import time
 from pathlib import Path
 
+from . import args as types
+
 EXIT_FAILED = 1
+DEFAULT_OUT = "generated/demo"
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run budget, compare, generate and csim on the built-in defaults",
                        description=__doc__.replace("`hwsim demo`: ", "", 1),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-o", "--out", default="generated/demo", metavar="DIR",
-                   help="folder for reports and the generated project (default generated/demo)")
-    p.add_argument("--images", type=int, default=8, metavar="N", help="C-simulated images (default 8)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help=f"folder for reports and the generated project; its parent must exist "
+                        f"(default {DEFAULT_OUT})")
+    p.add_argument("--images", type=types.positive_int, default=8, metavar="N", help="C-simulated images (default 8)")
 
 
 def _step(title: str, argv: list[str]) -> int:
@@ -38,8 +42,18 @@ def _step(title: str, argv: list[str]) -> int:
 
 def run(args) -> int:
     from ..data import demo_path
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..errors import InputError, oserror_text
+    from ..outputs import probe_folder
+    out = Path(args.output or DEFAULT_OUT)
+    if args.output and not out.parent.is_dir():
+        raise InputError(f"--output {out}: folder {out.parent} does not exist")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--output {out} exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create {out}: {oserror_text(e)}") from None
+    probe_folder(out, f"--output {out}")
     weights = demo_path()
     project = out / "squeezenet_mini_hls"
     start = time.perf_counter()

@@ -1,14 +1,24 @@
 """`hwsim generate`: write an HLS project (or another registered backend's) for a network."""
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
-from ..codegen import backends, viewmodel
-from . import common
+from . import args as types, common
 
-TOOLS = tuple(viewmodel.TOOLS)
+TOOLS = ("vitis", "vivado")  # == hwsim.codegen.viewmodel.TOOLS (kept here for a fast --help)
 OPTION_ARGS = ("io",)        # command-line options handed to the backend (see backends.options)
+DEFAULT_FOLDER = "generated"
+
+
+def _backend(name: str) -> str:
+    """--backend: a registered backend (the registry loads only when the option is given)."""
+    from ..codegen import backends
+    known = list(backends.generators())
+    if name not in known:
+        raise argparse.ArgumentTypeError(f"unknown backend {name!r}; choose one of: {', '.join(known)}")
+    return name
 
 
 def add_parser(sub) -> None:
@@ -16,29 +26,32 @@ def add_parser(sub) -> None:
                        description="Write a self-contained HLS project (kernels, weights, top function, "
                                    "testbench, build_prj.tcl, Makefile) for a zoo network and precision config.")
     common.add_model_args(p)
-    p.add_argument("--backend", default="hls", choices=list(backends.generators()),
-                   help="project flavour (default: hls, hwsim's own streamed kernels)")
+    p.add_argument("--backend", default="hls", type=_backend,
+                   help="project flavour: hls (hwsim's own streamed kernels, the default) or hls4ml")
     p.add_argument("--tool", default="vitis", choices=TOOLS, help="HLS tool for build_prj.tcl (default: vitis)")
     p.add_argument("--part", metavar="P", help="FPGA part (default: config hardware.part or the device's)")
-    p.add_argument("--clock", type=float, metavar="NS", help="clock period in ns (default: from the config)")
-    p.add_argument("-o", "--output", metavar="DIR", help="output folder (default: generated/<model>)")
+    p.add_argument("--clock", type=types.positive_float, metavar="NS", help="clock period in ns (default: from the config)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help=f"output folder; its parent must exist (default: {DEFAULT_FOLDER}/<model>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--io", choices=("stream", "parallel"),
                    help="hls4ml io type (--backend hls4ml only; default: parallel)")
 
 
 def generate_project(graph, config, out: str | Path, model_args: dict, backend: str = "hls",
-                     tool: str = "vitis", force: bool = False, options: dict | None = None) -> Path:
+                     tool: str = "vitis", force: bool = False, options: dict | None = None,
+                     make_parents: bool = False) -> Path:
     """Write the project for (graph, config) into `out` atomically, with hwsim_project.json and
     weights.npz so that `hwsim csim` can recompute the expected outputs. `options` override the
     backend's option defaults (backends.options)."""
-    from ..codegen import project, writer
+    from ..codegen import backends, project, writer
+    from ..errors import InputError
     from ..weights import save_npz
     if tool not in TOOLS:
-        raise ValueError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
+        raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
     opts = backends.options(backend, options)
     doc = project.document(graph, config, model_args, backend, tool, opts)
-    with writer.atomic_folder(out, force) as tmp:
+    with writer.atomic_folder(out, force, make_parents) as tmp:
         backends.generators()[backend](graph, config, tmp, tool, **opts)
         writer.write_files(tmp, {project.PROJECT_FILE: doc})
         if graph.has_weights:
@@ -47,15 +60,18 @@ def generate_project(graph, config, out: str | Path, model_args: dict, backend: 
 
 
 def run(args) -> int:
+    from ..codegen import backends, viewmodel, writer
     t0 = time.perf_counter()
-    spec = common.model_spec(args)
-    graph, config = common.build(spec, args.precision)
-    config = viewmodel.resolve_hardware(config, part=args.part, clock_ns=args.clock)
-    out = Path(args.output) if args.output else Path("generated") / graph.name
     options = {k: getattr(args, k) for k in OPTION_ARGS if getattr(args, k) is not None}
-    generate_project(graph, config, out, spec.kwargs, backend=args.backend, tool=args.tool, force=args.force,
-                     options=options)
+    backends.options(args.backend, options)             # a wrong option fails before any work
+    if args.output:
+        writer.check_target(args.output, args.force)
+    built = common.build(common.model_spec(args), args.precision, args.weight_type)
+    config = viewmodel.resolve_hardware(built.config, part=args.part, clock_ns=args.clock)
+    out = Path(args.output) if args.output else Path(DEFAULT_FOLDER) / built.graph.name
+    generate_project(built.graph, config, out, built.model_args, backend=args.backend, tool=args.tool,
+                     force=args.force, options=options, make_parents=not args.output)
     n = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"generate: {graph.name} -> {out} ({n} files, backend {args.backend}, tool {args.tool}, "
+    print(f"generate: {built.graph.name} -> {out} ({n} files, backend {args.backend}, tool {args.tool}, "
           f"{time.perf_counter() - t0:.1f} s)")
     return 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
-from . import common
-from .common import write_atomic
-from .compare import add_data_args, make_executor, num_classes, parse_widths, resolve_net
+from ..errors import InputError
+from . import args as types, common
+from .common import check_file, write_atomic
+from .compare import DEFAULT_MODEL, DEMO_WEIGHTS, add_data_args, make_executor, num_classes, parse_widths, resolve_net
 
 EXIT_DROP, EXIT_NO_FIT = 1, 3
+SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.supervise)
 
 
 def add_parser(subparsers) -> None:
@@ -19,15 +21,15 @@ def add_parser(subparsers) -> None:
                     "the validation top-1 stays within --max-drop points of float and the memory fits "
                     "--budget or --device; reports the held-out test split and writes a config YAML. "
                     "Exit 1 when no config meets the drop, 3 when the result does not fit.")
-    common.add_model_args(p)
+    common.add_model_args(p, DEFAULT_MODEL, DEMO_WEIGHTS)
     add_data_args(p)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--budget", metavar="SIZE", help="on-chip memory budget, e.g. 10MiB, 512KiB, 80Mb")
     g.add_argument("--device", metavar="NAME", help="a device from the catalog, e.g. zcu102, zynq7020")
-    p.add_argument("--max-drop", type=float, required=True, metavar="PCT",
+    p.add_argument("--max-drop", type=types.percent_points, required=True, metavar="PCT",
                    help="largest allowed top-1 drop from float on the validation split, in percentage points")
     p.add_argument("--widths", default="4..16", metavar="A..B", help="uniform start widths to try (default 4..16)")
-    p.add_argument("--min-width", type=int, default=2, metavar="N", help="fewest bits for any type (default 2)")
+    p.add_argument("--min-width", type=types.positive_int, default=2, metavar="N", help="fewest bits for any type (default 2)")
     p.add_argument("--plot", metavar="FILE.png", help="Pareto front plot (default: <output>_pareto.png)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="tuned config to write")
     p.set_defaults(command="tune")
@@ -40,7 +42,7 @@ def _splits(args, graph):
         return (data.load("digits", graph.input_shape, k, split="val", seed=args.seed),
                 data.load("digits", graph.input_shape, k, split="test", seed=args.seed))
     if args.data.startswith("digits:"):
-        raise ValueError("--data digits:SPLIT: tune uses the validation split to search and the test "
+        raise InputError("--data digits:SPLIT: tune uses the validation split to search and the test "
                          "split to report; give --data digits")
     return data.holdout(data.load(args.data, graph.input_shape, k), args.seed)
 
@@ -54,20 +56,21 @@ def run(args) -> int:
     from .. import accuracy, config as cfg, devices, plots, tune
     from ..memory_units import format_bits, parse_size
     tune.check_max_drop(args.max_drop, "--max-drop")
-    widths = parse_widths(args.widths)
+    if args.min_width < 2:
+        raise InputError(f"--min-width must be at least 2 bits, got {args.min_width}")
+    widths = parse_widths(args.widths, "--widths")
     out = args.output
     if not out.lower().endswith((".yaml", ".yml")):
-        raise ValueError(f"--output {out!r}: the tuned config is YAML; name it .yaml or .yml")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-        raise FileNotFoundError(f"output folder not found: {os.path.dirname(os.path.abspath(out))}")
+        raise InputError(f"--output {out!r}: the tuned config is YAML; name it .yaml or .yml")
+    check_file(out, "-o")
     plot = args.plot or os.path.splitext(out)[0] + "_pareto.png"
-    plots._check_path(plot)
+    plots.check_png(plot)
     budget_bits = parse_size(args.budget) if args.budget else None
     device = devices.get(args.device) if args.device else None
 
     graph, before, name, model_args, weights = resolve_net(args)
-    if not graph.has_weights:
-        raise ValueError(f"{graph.name} has no weights")
+    if weights is not None:    # stored relative to the YAML, so the pair can move together
+        weights = os.path.relpath(weights, os.path.dirname(os.path.abspath(out)))
     val, test = _splits(args, graph)
     log = (lambda m: None) if args.quiet else (lambda m: print(f"tune: {m}", file=sys.stderr))
     with make_executor(args) as ex:
@@ -81,10 +84,8 @@ def run(args) -> int:
     vb = accuracy.Evaluator(graph, val.x).run([cfg.to_document(before)])[0][0]
     mb, ma = (accuracy.onchip(graph, c, device, budget_bits) for c in (before, after))
 
-    def fits(rep) -> bool:
-        if device is not None:   # memory resources only: precision cannot change the DSP count
-            return all(c.ok for c in rep.checks if c.resource != "DSP")
-        return rep.fits_budget
+    def fits(rep) -> bool:       # the verdict `hwsim budget --config tuned.yaml` gives
+        return rep.fits
 
     t_float, t_before, t_after = (accuracy.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after))
     target = f"device {device.name}" if device else f"budget {format_bits(budget_bits)}"
@@ -117,6 +118,10 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_DROP
     if not fits(ma):
-        print(f"tune: the tuned network does not fit the {target}", file=sys.stderr)
+        over = ", ".join(f"{c.resource} {c.used} > {c.available}" for c in ma.checks if not c.ok)
+        why = over or f"{ma.totals.onchip_bits} > {ma.budget_bits} bits"
+        print(f"tune: the tuned network does not fit the {target}: {why}"
+              + (" (DSPs follow parallel.reuse_factor, not the widths)" if "DSP" in over else ""),
+              file=sys.stderr)
         return EXIT_NO_FIT
     return 0
