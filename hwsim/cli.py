@@ -46,18 +46,19 @@ def _run(argv) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    from . import supervise
     mod = importlib.import_module(f"hwsim.commands.{args.command}")
     try:
         if getattr(mod, "SUPERVISED", False):    # long work: a native crash must not take us down
-            return int(supervise.call(lambda: mod.run(args), f"hwsim {args.command}") or 0)
+            from . import supervise              # (imported here: `hwsim budget` starts without it)
+            try:
+                return int(supervise.call(lambda: mod.run(args), f"hwsim {args.command}") or 0)
+            except supervise.NativeCrash as e:
+                print(f"hwsim {args.command}: error: {e}", file=sys.stderr)
+                return supervise.EXIT_CRASH
         return int(mod.run(args) or 0)
     except InputError as e:
         print(f"hwsim {args.command}: error: {_first_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except supervise.NativeCrash as e:
-        print(f"hwsim {args.command}: error: {e}", file=sys.stderr)
-        return supervise.EXIT_CRASH
 
 
 def main(argv=None) -> int:

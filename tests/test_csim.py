@@ -137,3 +137,23 @@ def test_other_layer_kinds_bit_exact(tmp_path):
     got = run_csim(backends.CsimRequest(out, g, c, x_raw, progress=False))
     assert np.array_equal(got, expected)
     assert len(np.unique(expected)) > 2
+
+
+def test_default_fire_project_csim_with_1_and_3_images(tmp_path, capsys, monkeypatch):
+    """The reproduction of a heap corruption: `hwsim generate --model fire` then `hwsim csim` with 1
+    and 3 images, where a thread's share of the 55x55 convolutions starts mid-row (3 worker threads,
+    whatever this machine's core count)."""
+    from hwsim import threads
+    saved = list(threads._LIMIT)
+    monkeypatch.setattr(threads, "cores", lambda: 3)
+    monkeypatch.setattr(threads, "numba_threads", lambda: 3)
+    threads.limit_workers(3)
+    try:
+        out = tmp_path / "fire"
+        assert cli.main(["generate", "--model", "fire", "-o", str(out)]) == 0
+        for images in (1, 3):
+            assert cli.main(["csim", str(out), "--images", str(images), "--quiet"]) == 0
+            assert capsys.readouterr().out.strip() == \
+                f"csim: {images} images, {images * 128 * 55 * 55} values, 0 mismatches"
+    finally:
+        threads._LIMIT[:] = saved
