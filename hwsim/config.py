@@ -47,8 +47,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import numpy as np
-
 from .errors import InputError
 from .fixed import FixedType
 from .graph import Graph
@@ -153,7 +151,7 @@ def plain(v):
         return {str(k): plain(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [plain(x) for x in v]
-    if isinstance(v, np.generic):
+    if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0:   # numpy scalars (no numpy import)
         return v.item()
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
@@ -314,6 +312,7 @@ def _weight_type(text, graph: Graph | None, where: str, layer: str | None = None
     if not graph.has_weights:
         raise ConfigError(f"{where}: {text!r} takes its integer bits from the weights, and "
                           f"{graph.name} has none loaded")
+    import numpy as np
     w = np.asarray(graph.weights[layer]["weight"])
     max_abs = float(np.max(np.abs(w))) if w.size else 0.0
     return _type(m.group(1) + str(integer_bits(max_abs)) + m.group(2), where)

@@ -23,8 +23,7 @@ Models (`names()`):
 from __future__ import annotations
 
 import math
-
-import numpy as np
+import numbers
 
 from hwsim.errors import InputError
 from hwsim.graph import (Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph, Input, Layer,
@@ -180,7 +179,7 @@ def _fire_layers(input_shape, kwargs):
         raise InputError(f"fire: unknown arguments {unknown} (valid: {sorted(_FIRE_KWARGS)})")
     cfg = {**_FIRE_KWARGS, **kwargs}
     for key, v in cfg.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise InputError(f"fire: {key} must be a positive int, got {v!r}")
     shape = (cfg["in_channels"], cfg["size"], cfg["size"])
     if input_shape is not None:
@@ -194,6 +193,7 @@ def _fire_layers(input_shape, kwargs):
 
 def he_init(graph: Graph, seed: int = 0) -> Graph:
     """Seeded He (Kaiming normal, fan_in) weights, zero biases, drawn in layer order."""
+    import numpy as np     # here only: a shapes-only build needs no numpy
     rng = np.random.default_rng(seed)
     weights = {}
     for layer in graph.layers:
@@ -229,7 +229,7 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
         if kwargs:
             raise InputError(f"{name}: unknown arguments {sorted(kwargs)}")
         classes = default_classes if num_classes is None else num_classes
-        if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 1:
+        if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 1:
             raise InputError(f"num_classes must be a positive int, got {classes!r}")
         shape = _check_shape(default_shape if input_shape is None else input_shape)
         if name.startswith("squeezenet1_"):

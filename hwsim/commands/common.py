@@ -114,9 +114,10 @@ def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None
     """Graph, config and builder kwargs of a model spec. The class count follows the weight file
     when no --num-classes or model_args says otherwise. `shapes_only`: no weights unless a file is
     given or the weight type needs them (`auto` integer bits)."""
-    from .. import config as cfg, weights as wts, zoo
+    from .. import config as cfg, zoo
     kwargs, tensors = dict(spec.kwargs), None
     if spec.weights:
+        from .. import weights as wts
         path = wts.check_path(spec.weights)
         if not path.lower().endswith(".onnx"):
             tensors = wts.read_state_dict(path)
@@ -128,7 +129,7 @@ def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None
     needs = not shapes_only or "auto" in repr((doc.get("precision"), weight_type))
     graph = zoo.build(spec.name, weights=needs and not spec.weights, **kwargs)
     if spec.weights:
-        graph = wts.load_weights(graph, spec.weights, allow_nonfinite=spec.allow_nonfinite, tensors=tensors)
+        graph = zoo.load_weights(graph, spec.weights, allow_nonfinite=spec.allow_nonfinite, tensors=tensors)
     config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
     return Built(graph, config, {**kwargs, "input_shape": tuple(graph.input_shape)})
 

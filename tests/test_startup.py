@@ -1,0 +1,41 @@
+"""Start-up: `hwsim --help` and `hwsim budget` import none of the heavy packages, and the option
+lists kept in the command modules for that reason equal the library's. (Times are measured in
+tools/bench_startup.py, not here.)"""
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("numpy", "numba", "matplotlib", "jinja2", "torch", "onnx", "yaml", "sklearn")
+PROBE = """import sys, io, contextlib
+from hwsim.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        code = main({argv!r})
+    except SystemExit as e:
+        code = e.code
+print(code, *[m for m in {heavy!r} if m in sys.modules])
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["budget"], ["budget", "--help"], ["generate", "--help"],
+                                  ["budget", "--model", "fire", "--format", "json"]])
+def test_light_commands_import_no_heavy_package(argv):
+    out = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0"], f"hwsim {' '.join(argv)}: exit {out[0]}, imported {out[1:]}"
+
+
+def test_option_lists_match_the_library():
+    from hwsim import accuracy, budget_report, fixed, memory
+    from hwsim.codegen import backends, viewmodel
+    from hwsim.commands import budget, compare, generate
+    from hwsim.fixed import fast
+    assert budget.ARCHS == memory.ARCHS and budget.FORMATS == budget_report.FORMATS
+    assert compare.FORMATS == accuracy.FORMATS
+    assert generate.TOOLS == tuple(viewmodel.TOOLS)
+    assert fixed._SAT_FAMILY == fast._SAT_FAMILY and fixed._TINY == fast._TINY
+    from hwsim.cli import build_parser
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["generate"]
+    help_text = next(a.help for a in sub._actions if a.dest == "backend")
+    assert all(b in help_text for b in backends.generators())   # --backend's help names every backend
