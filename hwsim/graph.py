@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
-import numpy as np
 
 Shape = tuple[int, int, int]
 
@@ -344,6 +343,7 @@ class Graph:
             for key, shape in shapes.items():
                 if key not in got:
                     raise ValueError(f"{name}: missing {key} of shape {shape}")
+                import numpy as np   # here only: a shapes-only graph (`hwsim budget`) needs no numpy
                 a = np.asarray(got[key], dtype=np.float32)
                 if a.shape != shape:
                     raise ValueError(f"{name}.{key}: expected shape {shape}, got {a.shape}")

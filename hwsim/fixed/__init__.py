@@ -25,11 +25,22 @@ W <= 52) and are tested against the port and against C++ built with the real hea
 """
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
+
+class _Numpy:
+    """numpy, imported on first use: parsing types (`hwsim budget`, `hwsim --help`) needs none."""
+
+    def __getattr__(self, name):
+        import numpy
+        globals()["np"] = numpy          # later lookups go straight to numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
 
 from .port import _assign_scalar, _from_double_scalar
 
@@ -75,7 +86,7 @@ class FixedType:
     def __post_init__(self):
         for name in ("width", "integer", "sat_bits"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
                 raise TypeError(f"FixedType.{name} must be an int, got {v!r}")
             object.__setattr__(self, name, int(v))
         q, o = _mode(self.quant, QUANT_MODES), _mode(self.overflow, OVERFLOW_MODES)
