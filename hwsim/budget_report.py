@@ -1,9 +1,7 @@
 """Rendering a BudgetReport: text table, JSON, Markdown, self-contained HTML (inline SVG) and PNG.
 
-The chart (HTML and PNG) is a waterfall of stacked bars, one per layer with on-chip bits: each bar
-starts at the running total of the layers before it and stacks the layer's weight bits (on chip) and
-activation bits, so the last bar ends at the network total and the horizontal line is the budget.
-In the layer architecture activations are one shared feature-map pool, drawn as a last bar.
+The chart (HTML and PNG) is hwsim.budget_chart's: the total against the budget, then one bar per
+module on its own scale.
 JSON schema "hwsim.budget/1": see the README section "Memory budget" (BudgetReport.to_dict).
 """
 from __future__ import annotations
@@ -12,12 +10,11 @@ import html
 import io
 import json
 
-from . import report_tables as tables
+from . import budget_chart, report_tables as tables
 from .memory import BudgetReport
 from .memory_units import format_bits, format_budget
 
 FORMATS = ("table", "json", "md", "html")
-COLORS = {"weights": "#4c72b0", "activations": "#dd8452", "budget": "#c44e52"}
 
 
 def verdict(r: BudgetReport) -> str:
@@ -107,53 +104,9 @@ def to_json(r: BudgetReport) -> str:
     return json.dumps(r.to_dict(), indent=2) + "\n"
 
 
-def chart_bars(r: BudgetReport) -> list[tuple[str, int, int, int]]:
-    """(label, base, weight bits on chip, activation bits) per bar of the waterfall chart."""
-    bars, base = [], 0
-    for l in r.layers:
-        w = l.weight_bits if r.weights == "onchip" else 0
-        a = l.activation_bits if r.arch == "stream" else 0
-        if w or a:
-            bars.append((l.name, base, w, a))
-            base += w + a
-    if r.arch == "layer":
-        bars.append(("feature maps", base, 0, r.totals.activation_bits))
-    return bars
-
-
-def svg_chart(r: BudgetReport, width: int = 960, height: int = 420) -> str:
-    bars = chart_bars(r)
-    top = max(r.totals.onchip_bits, r.budget_bits) * 1.08 or 1
-    left, plot_h = 70, height - 150
-    plot_w = width - left - 20
-    step = plot_w / max(len(bars), 1)
-    bw = max(step * 0.8, 1)
-
-    def y(v):
-        return 20 + plot_h * (1 - v / top)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
-             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - 20}" y2="{y(0):.1f}" stroke="#333"/>']
-    for k in range(5):
-        v = top * k / 4
-        parts.append(f'<text x="{left - 4}" y="{y(v) + 3:.1f}" text-anchor="end">{html.escape(format_bits(int(v)))}</text>')
-    for i, (label, base, w, a) in enumerate(bars):
-        x = left + i * step + (step - bw) / 2
-        for lo, hi, key in ((base, base + w, "weights"), (base + w, base + w + a, "activations")):
-            if hi > lo:
-                parts.append(f'<rect x="{x:.1f}" y="{y(hi):.1f}" width="{bw:.1f}" height="{max(y(lo) - y(hi), 0.5):.1f}" '
-                             f'fill="{COLORS[key]}"><title>{html.escape(label)}: {key} {html.escape(format_bits(hi - lo))}</title></rect>')
-        cx, cy = x + bw / 2, y(0) + 6
-        parts.append(f'<text x="{cx:.1f}" y="{cy:.1f}" transform="rotate(60 {cx:.1f} {cy:.1f})">{html.escape(label)}</text>')
-    by = y(r.budget_bits)
-    parts.append(f'<line x1="{left}" y1="{by:.1f}" x2="{width - 20}" y2="{by:.1f}" stroke="{COLORS["budget"]}" '
-                 f'stroke-dasharray="6,4"/><text x="{width - 22}" y="{by - 4:.1f}" text-anchor="end" '
-                 f'fill="{COLORS["budget"]}">budget {html.escape(format_budget(r.budget_bits))}</text>')
-    for i, key in enumerate(("weights", "activations")):
-        parts.append(f'<rect x="{left + 10 + i * 110}" y="26" width="10" height="10" fill="{COLORS[key]}"/>'
-                     f'<text x="{left + 24 + i * 110}" y="35">{key}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+def chart_rows(r: BudgetReport):
+    """On-chip bits per module, as the chart draws them (hwsim.budget_chart.rows)."""
+    return budget_chart.rows(r)
 
 
 def html_page(r: BudgetReport) -> str:
@@ -171,8 +124,8 @@ tr:last-child{{font-weight:bold}} .verdict{{font-size:1.2em;font-weight:bold;col
 <h1>Memory budget: {html.escape(r.model)}</h1>
 <p class="verdict">{html.escape(v)}</p>
 <ul>{info}</ul>
-<h2>On-chip bits, cumulative by layer</h2>
-{svg_chart(r)}
+<h2>On-chip memory by module</h2>
+{budget_chart.svg(r)}
 <h2>Layers</h2>
 <table><thead>{head}</thead><tbody>
 {body}
@@ -188,26 +141,5 @@ def render(r: BudgetReport, fmt: str = "table") -> str:
 
 
 def plot_png(r: BudgetReport) -> bytes:
-    """The waterfall chart as PNG bytes (matplotlib, Agg backend)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    bars = chart_bars(r)
-    fig = Figure(figsize=(max(8.0, 0.14 * len(bars) + 2), 5.5))
-    ax = fig.add_subplot()
-    xs = range(len(bars))
-    mib = 8 * 2**20
-    ax.bar(xs, [w / mib for _, _, w, _ in bars], bottom=[b / mib for _, b, _, _ in bars],
-           color=COLORS["weights"], label="weights")
-    ax.bar(xs, [a / mib for _, _, _, a in bars], bottom=[(b + w) / mib for _, b, w, _ in bars],
-           color=COLORS["activations"], label="activations")
-    ax.axhline(r.budget_bits / mib, color=COLORS["budget"], linestyle="--",
-               label=f"budget {format_budget(r.budget_bits)}")
-    ax.set_xticks(list(xs), [b[0] for b in bars], rotation=90, fontsize=6)
-    ax.set_ylabel("cumulative on-chip MiB")
-    ax.set_title(f"{r.model} ({r.arch}): {verdict(r)}", fontsize=9)
-    ax.legend(fontsize=8)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.28)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
+    """The chart as PNG bytes (hwsim.budget_chart: the total against the budget, then per module)."""
+    return budget_chart.png(r)
