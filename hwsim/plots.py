@@ -78,7 +78,7 @@ def pareto_plot(points, front, chosen, path, float_top1: float | None = None, ma
     if not points:
         raise ValueError("no points to plot")
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(8.6, 4.2), dpi=110)
     kib = lambda b: b / 8192
     ax.scatter([kib(p.onchip_bits) for p in points], [100 * p.top1 for p in points], s=12,
                color="0.6", label="evaluated configs")
@@ -103,7 +103,7 @@ def pareto_plot(points, front, chosen, path, float_top1: float | None = None, ma
                    color="0.45", clip_on=False, zorder=3, label=f"{len(below)} configs below {lo:g}%")
     ax.set_ylim(lo, hi)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)   # beside, not over, the points
     ax.set_title(title or "precision search: memory vs accuracy", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
