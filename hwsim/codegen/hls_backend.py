@@ -1,8 +1,10 @@
 """The `hls` backend: write a project from the Jinja templates; build and run its g++ C simulation.
 
-The firmware is built once per content: the binary lives in build/csim-<hash>/ where the hash covers
-every file under firmware/ and tb/, the compiler, its flags and the ap_types folder, so a repeated
-csim on an unchanged project skips g++. Translation units (top, one per layer's weights, testbench)
+The firmware is built once per content: the binary lives in <cache>/csim-<hash>/ where the hash
+covers every file under firmware/ and tb/, the compiler, its flags and the ap_types folder, so a
+repeated csim on an unchanged project skips g++, also after `generate --force` rewrote the project
+with the same files (the demo). <cache> is $HWSIM_CACHE_DIR, else $XDG_CACHE_HOME/hwsim, else
+~/.cache/hwsim; the CACHE_KEEP most recently used builds are kept. Translation units (top, one per layer's weights, testbench)
 compile in parallel, largest first.
 """
 from __future__ import annotations
@@ -57,6 +59,24 @@ def build_key(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
+CACHE_KEEP = 16
+
+
+def cache_dir() -> Path:
+    """Where C-simulation builds are kept (see the module doc)."""
+    if os.environ.get("HWSIM_CACHE_DIR"):
+        return Path(os.environ["HWSIM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "hwsim"
+
+
+def _prune(cache: Path) -> None:
+    """Remove all but the CACHE_KEEP most recently used builds."""
+    builds = sorted(cache.glob("csim-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in builds[CACHE_KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, progress: bool = False) -> Path:
     """The C-simulation executable of an hls project, compiled unless cached; `jobs` parallel g++
     (default: hwsim.threads.workers())."""
@@ -65,12 +85,14 @@ def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, 
     folder = Path(folder).resolve()
     srcs = sources(folder)
     key = build_key(folder)
-    out_dir = folder / "build" / f"csim-{key}"
+    cache = cache_dir()
+    out_dir = cache / f"csim-{key}"
     exe = out_dir / "csim"
     if exe.is_file():
+        os.utime(out_dir)                  # most recently used: kept longest
         return exe
-    (folder / "build").mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".csim-", dir=folder / "build"))
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".csim-", dir=cache))
     try:
         flags = _flags(folder)
         order = sorted(srcs, key=lambda s: -s.stat().st_size)
@@ -82,11 +104,14 @@ def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, 
             for f in futures:
                 f.result()
         cpp.compile([objs[s] for s in srcs], tmp / "csim", [], timeout)
-        for old in (folder / "build").glob("csim-*"):
-            shutil.rmtree(old, ignore_errors=True)
         for o in objs.values():
             o.unlink()
-        os.rename(tmp, out_dir)
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:                    # another process built the same content meanwhile
+            if not exe.is_file():
+                raise
+        _prune(cache)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return exe
