@@ -4,7 +4,9 @@
 read-only file system, no permission) or that names a folder; commands call it before they start a
 long evaluation. `write_atomic(path, data)` writes a temporary file beside the target and renames
 it into place; when the write fails (a full disk) the temporary file is removed, the target is left
-as it was, and the error names the target, not the temporary file.
+as it was, and the error names the target, not the temporary file. `write_all` does that for several
+files at once: every file is written to its temporary first, and only then are they renamed, so a
+failed run leaves none of them.
 """
 from __future__ import annotations
 
@@ -46,22 +48,34 @@ def check_file(path, option: str = "output") -> Path:
 
 def write_atomic(path, data: str | bytes) -> None:
     """Write through a temporary file in the same folder, then rename over `path`."""
-    target = Path(os.fspath(path))
-    folder = _folder(target)
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: folder {folder} does not exist")
-    tmp = None
+    write_all({path: data})
+
+
+def write_all(files) -> None:
+    """{path: text or bytes}: all written to temporary files, then all renamed into place."""
+    staged: list[tuple[str, Path]] = []
+    current = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-        tmp = None
+        for path, data in files.items():
+            current = path
+            target = Path(os.fspath(path))
+            folder = _folder(target)
+            if not folder.is_dir():
+                raise InputError(f"cannot write {path}: folder {folder} does not exist")
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode() if isinstance(data, str) else data)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
+        for tmp, target in staged:
+            current = target
+            os.replace(tmp, target)
+        staged = []
     except OSError as e:
-        raise InputError(f"cannot write {path}: {oserror_text(e)}") from None
+        raise InputError(f"cannot write {current}: {oserror_text(e)}") from None
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

@@ -33,19 +33,26 @@ def check_png(path, option: str = "--plot") -> str:
     return path
 
 
-_check_path = check_png
 
 
-def _save(fig, path: str) -> None:
-    """Render the figure to PNG bytes and write them atomically to `path`."""
+def _finish(plt, fig, path) -> bytes:
+    """The figure as PNG bytes, also written atomically to `path` unless it is None."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    write_atomic(path, buf.getvalue())
+    plt.close(fig)
+    if path is not None:
+        write_atomic(path, buf.getvalue())
+    return buf.getvalue()
 
 
 def sweep_plot(points, path, title: str = "") -> str:
     """Plot hwsim.accuracy.SweepPoint rows to `path` (.png); returns the path."""
-    path = _check_path(path)
+    sweep_png(points, title, check_png(path))
+    return path
+
+
+def sweep_png(points, title: str = "", path=None) -> bytes:
+    """The sweep plot as PNG bytes (written to `path` too when given)."""
     if not points:
         raise ValueError("no sweep points to plot")   # a caller's bug: compare always has some
     plt = _plt()
@@ -66,15 +73,19 @@ def sweep_plot(points, path, title: str = "") -> str:
     ax.legend(lines, [l.get_label() for l in lines], loc="center right", fontsize=8)
     ax.set_title(title or "accuracy and on-chip memory vs bit width", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
-    return path
+    return _finish(plt, fig, path)
 
 
 def pareto_plot(points, front, chosen, path, float_top1: float | None = None, max_drop: float | None = None,
                 budget_bits: int | None = None, title: str = "") -> str:
     """Plot hwsim.tune.Point rows (all, the front, the chosen one) to `path` (.png)."""
-    path = _check_path(path)
+    pareto_png(points, front, chosen, float_top1, max_drop, budget_bits, title, check_png(path))
+    return path
+
+
+def pareto_png(points, front, chosen, float_top1: float | None = None, max_drop: float | None = None,
+               budget_bits: int | None = None, title: str = "", path=None) -> bytes:
+    """The Pareto plot as PNG bytes (written to `path` too when given)."""
     if not points:
         raise ValueError("no points to plot")
     plt = _plt()
@@ -106,9 +117,7 @@ def pareto_plot(points, front, chosen, path, float_top1: float | None = None, ma
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)   # beside, not over, the points
     ax.set_title(title or "precision search: memory vs accuracy", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
-    plt.close(fig)
-    return path
+    return _finish(plt, fig, path)
 
 
 def accuracy_band(top1s, chosen: float, float_top1: float | None, max_drop: float | None) -> tuple[float, float]:

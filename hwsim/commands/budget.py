@@ -7,7 +7,7 @@ import sys
 from ..memory_units import DEFAULT_BUDGET
 from . import args as types, common
 from ..errors import InputError
-from .common import check_file, write_atomic
+from .common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet1_1"
 EXIT_FITS, EXIT_BAD_INPUT, EXIT_EXCEEDS = 0, 2, 3
@@ -116,10 +116,13 @@ def run(args) -> int:
                              weights="offchip" if args.weights_offchip else "onchip",
                              prune=args.prune, codebook_bits=args.codebook, index_bits=args.index_bits)
     text = budget_report.render(report, args.format)
-    if args.plot:      # files first: a failed write leaves no report on stdout
-        write_atomic(args.plot, budget_report.plot_png(report))
+    files = {}         # files first, all or none: a failed write leaves no file and no report
+    if args.plot:
+        files[args.plot] = budget_report.plot_png(report)
     if args.output:
-        write_atomic(args.output, text)
+        files[args.output] = text
+    write_all(files)
+    if args.output:
         print(budget_report.verdict(report))
     else:
         sys.stdout.write(text)

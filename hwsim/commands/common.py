@@ -12,7 +12,7 @@ import os
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..outputs import check_file, write_atomic   # noqa: F401  (re-exported for the subcommands)
+from ..outputs import check_file, write_all, write_atomic   # noqa: F401  (re-exported for the subcommands)
 from . import args as types
 
 DEFAULT_MODEL = "squeezenet1_1"

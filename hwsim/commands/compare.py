@@ -7,7 +7,7 @@ import sys
 
 from ..errors import InputError
 from . import args as types, common
-from .common import check_file, write_atomic
+from .common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet_mini"
 DEMO_WEIGHTS = "the shipped digits weights (squeezenet_mini at 1x16x16, 10 classes)"
@@ -110,12 +110,12 @@ def run(args) -> int:
     with make_executor(args) as ex:
         report = accuracy.compare(graph, config, ds, ex, args.chunk, widths, calib)
     text = accuracy.render(report, _format(args))
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    files = {args.output: text} if args.output else {}
     if args.plot:
-        plots.sweep_plot(report.sweep, args.plot, f"{report.model} on {report.data}")
-        print(f"wrote {args.plot}", file=sys.stderr)
+        files[args.plot] = plots.sweep_png(report.sweep, f"{report.model} on {report.data}")
+    write_all(files)                 # all or none
+    if not args.output:
+        sys.stdout.write(text)
+    for path in files:
+        print(f"wrote {path}", file=sys.stderr)
     return 0

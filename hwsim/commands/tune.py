@@ -6,7 +6,7 @@ import sys
 
 from ..errors import InputError
 from . import args as types, common
-from .common import check_file, write_atomic
+from .common import check_file, write_all
 from .compare import DEFAULT_MODEL, DEMO_WEIGHTS, add_data_args, make_executor, num_classes, parse_widths, resolve_net
 
 EXIT_DROP, EXIT_NO_FIT = 1, 3
@@ -107,10 +107,10 @@ def run(args) -> int:
                 f"{100 * t_after:.2f}% (float {100 * t_float:.2f}%)"]
     text = tune.to_yaml(doc, comments)
     cfg.load(yaml.safe_load(cfg.quote_types(text)), graph)   # the file must load as a config
-    write_atomic(out, text)
-    plots.pareto_plot(found.points, found.pareto(), found.best, plot, found.float_top1, args.max_drop,
-                      budget_bits if budget_bits else (device.block_total_bits if device else None),
-                      f"{graph.name}: memory vs validation top-1")
+    png = plots.pareto_png(found.points, found.pareto(), found.best, found.float_top1, args.max_drop,
+                           budget_bits if budget_bits else (device.block_total_bits if device else None),
+                           f"{graph.name}: memory vs validation top-1")
+    write_all({out: text, plot: png})       # both or neither
     print("\n".join(lines))
     print(f"wrote {out} and {plot}", file=sys.stderr)
     if not found.meets_drop:
