@@ -137,30 +137,37 @@ def _mount(path: Path, size: str) -> str | None:
     return None if r.returncode == 0 else f"cannot mount a tmpfs here: {r.stderr.strip() or r.returncode}"
 
 
+def _fill(path: Path) -> None:
+    """Write until the file system is full, to the last byte."""
+    with open(path, "wb", buffering=0) as f:
+        for chunk in (4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * chunk)
+            except OSError:
+                pass
+
+
 @pytest.fixture(scope="module")
 def mounts(tmp_path_factory):
-    """{'RO': path or None, 'FULL': path or None, 'why': skip reasons}."""
+    """{'RO': path or None, 'FULL': path or None, 'why': skip reasons}; unmounted afterwards."""
     root = tmp_path_factory.mktemp("fs")
     out, why, done = {}, {}, []
-    for key, size in (("RO", "64k"), ("FULL", "64k")):
-        p = root / key.lower()
-        reason = _mount(p, size)
-        if reason is None:
-            done.append(p)
-            if key == "RO":
-                subprocess.run(["mount", "-o", "remount,ro", str(p)], check=True)
-            else:
-                with open(p / "filler", "wb", buffering=0) as f:      # fill to the last byte
-                    for chunk in (4096, 1):
-                        try:
-                            while True:
-                                f.write(b"\0" * chunk)
-                        except OSError:
-                            pass
-        out[key], why[key] = (p if reason is None else None), reason
-    yield {**out, "why": why}
-    for p in done:
-        subprocess.run(["umount", str(p)], check=False)
+    try:
+        for key, size in (("RO", "64k"), ("FULL", "64k")):
+            p = root / key.lower()
+            reason = _mount(p, size)
+            if reason is None:
+                done.append(p)
+                if key == "RO":
+                    subprocess.run(["mount", "-o", "remount,ro", str(p)], check=True)
+                else:
+                    _fill(p / "filler")
+            out[key], why[key] = (p if reason is None else None), reason
+        yield {**out, "why": why}
+    finally:
+        for p in done:
+            subprocess.run(["umount", str(p)], check=False)
 
 
 @pytest.fixture(scope="module")
@@ -298,3 +305,31 @@ def test_ctrl_c_is_one_line(delay, tmp_path):
     assert p.returncode == 130, err
     assert err.strip().splitlines()[-1] == "hwsim: interrupted" and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def test_default_values_keep_the_demo_weights_and_config_weights_are_relative(tmp_path):
+    """`compare --num-classes 10` / `--input-shape 1x16x16` are the defaults: the trained demo
+    weights stay. A config's weights path is relative to the config file."""
+    import argparse
+    from hwsim import data
+    from hwsim.commands import common
+    base = dict(config=None, model=None, input_shape=None, num_classes=None, weights=None)
+    for extra in ({"num_classes": 10}, {"input_shape": (1, 16, 16)}, {}):
+        spec = common.model_spec(argparse.Namespace(**{**base, **extra}), "squeezenet_mini",
+                                 data.demo_path(), trained=True)
+        assert spec.weights == data.demo_path()
+    (tmp_path / "w").mkdir()
+    save_npz(zoo.build("squeezenet_mini", seed=2), tmp_path / "w" / "m.npz")
+    (tmp_path / "c.yaml").write_text("model: squeezenet_mini\nweights: w/m.npz\n")
+    args = argparse.Namespace(**{**base, "config": str(tmp_path / "c.yaml")})
+    graph, _ = common.resolve(args)
+    assert np.array_equal(graph.weights["conv1"]["weight"], zoo.build("squeezenet_mini", seed=2).weights["conv1"]["weight"])
+
+
+def test_class_count_follows_the_weight_file(tmp_path, capsys):
+    save_npz(zoo.build("squeezenet_mini", num_classes=7), tmp_path / "seven.npz")
+    assert cli.main(["budget", "--model", "squeezenet_mini", "--weights", str(tmp_path / "seven.npz"),
+                     "--format", "json"]) == 0
+    import json as _json
+    layers = {l["name"]: l for l in _json.loads(capsys.readouterr().out)["layers"]}
+    assert layers["conv10"]["shape"][0] == 7

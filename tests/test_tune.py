@@ -1,6 +1,7 @@
 """Precision search: integer bits from ranges, config documents, the Pareto front, the search's
 guarantees (checked by direct simulation), the YAML it writes, and `hwsim tune` end to end."""
 import argparse
+import os
 
 import numpy as np
 import pytest
@@ -134,6 +135,9 @@ def test_cli_tune_writes_a_config_that_fits_and_loads(small_npz, tmp_path, capsy
     graph, config = common.resolve(args)
     assert memory.estimate(graph, config).totals.onchip_bits <= 64 * 1024 * 8
     assert main(["budget", "--config", str(out)]) == 0
+    stored = cfg.read(str(out))["weights"]
+    assert not os.path.isabs(stored)                       # relative to the YAML's folder
+    assert os.path.samefile(tmp_path / stored, data.demo_path())
 
 
 def test_cli_tune_exit_codes_and_errors(small_npz, tmp_path, capsys):
@@ -145,8 +149,12 @@ def test_cli_tune_exit_codes_and_errors(small_npz, tmp_path, capsys):
     assert "no config meets the drop" in capsys.readouterr().err
     for extra, msg in ((["--budget", "lots", "--max-drop", "1"], "budget 'lots' is not a size"),
                        (["--device", "nosuchfpga", "--max-drop", "1"], "nosuchfpga"),
-                       (["--budget", "1MiB", "--max-drop", "101"], "--max-drop must be between 0 and 100")):
-        assert main(base + extra) == 2
+                       (["--budget", "1MiB", "--max-drop", "101"], "--max-drop: must be between 0 and 100")):
+        try:
+            code = main(base + extra)
+        except SystemExit as e:          # argument errors exit from the parser
+            code = e.code
+        assert code == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and msg in err[0]
     assert main(["tune", "--budget", "1MiB", "--max-drop", "1", "-o", str(tmp_path / "t.txt")]) == 2

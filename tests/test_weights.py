@@ -220,3 +220,47 @@ def test_onnx_errors(tmp_path):
     onnx.save(model, str(tmp_path / "grouped.onnx"))
     with pytest.raises(ValueError, match="grouped convolution"):
         load_weights(src, tmp_path / "grouped.onnx")
+
+
+def test_onnx_conv_without_bias_gets_zero_bias(tmp_path):
+    src = zoo.build("squeezenet_mini", seed=4)           # He init: every bias is zero
+    for rename in (None, lambda k: "w_" + k.replace(".", "_")):   # matched by name and by order
+        path = tmp_path / "nobias.onnx"
+        _onnx_by_hand(src, path, rename=rename)
+        model = onnx.load(str(path))
+        for node in model.graph.node:
+            del node.input[2:]                           # what exporters do with all-zero biases
+        keep = {n.input[1] for n in model.graph.node}
+        inits = [t for t in model.graph.initializer if t.name in keep]
+        del model.graph.initializer[:]
+        model.graph.initializer.extend(inits)
+        onnx.save(model, str(path))
+        got = load_weights(zoo.build("squeezenet_mini", seed=9), path)
+        _same_weights(got, src)
+        assert all(not np.any(got.weights[n]["bias"]) for n in got.weights)
+
+
+def test_checkpoint_layouts_and_dataparallel_prefixes(tmp_path, mini_sd):
+    from hwsim.weights import classifier_width, read_state_dict
+    torch.save({"epoch": 3, "state_dict": {"module." + k: torch.from_numpy(np.array(v))
+                                           for k, v in mini_sd.items()}}, tmp_path / "ckpt.pth")
+    g = load_weights(zoo.build("squeezenet_mini", seed=5), tmp_path / "ckpt.pth")
+    _same_weights(g, zoo.build("squeezenet_mini"))
+    for key in ("model_state_dict", "model"):
+        torch.save({key: {k: torch.from_numpy(np.array(v)) for k, v in mini_sd.items()}, "step": 1},
+                   tmp_path / f"{key}.pth")
+        assert sorted(read_state_dict(tmp_path / f"{key}.pth")) == sorted(mini_sd)
+    five = state_dict(zoo.build("squeezenet_mini", num_classes=5))
+    assert classifier_width(zoo.build("squeezenet_mini", weights=False), five) == 5
+    assert classifier_width(zoo.build("squeezenet_mini", weights=False), {}) is None
+
+
+def test_nonfinite_weights_are_refused_unless_allowed(tmp_path, mini_sd):
+    bad = dict(mini_sd)
+    bad["classifier.1.weight"] = bad["classifier.1.weight"].copy()
+    bad["classifier.1.weight"][0, 0, 0, 0] = np.inf
+    np.savez(tmp_path / "inf.npz", **bad)
+    with pytest.raises(InputError, match=r"'classifier.1.weight' \(layer conv10 weight\) has 1 NaN or infinite"):
+        load_weights(zoo.build("squeezenet_mini"), tmp_path / "inf.npz")
+    g = load_weights(zoo.build("squeezenet_mini"), tmp_path / "inf.npz", allow_nonfinite=True)
+    assert np.isinf(g.weights["conv10"]["weight"]).sum() == 1
