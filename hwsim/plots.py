@@ -47,7 +47,8 @@ def _finish(plt, fig, path) -> bytes:
 
 def sweep_plot(points, path, title: str = "") -> str:
     """Plot hwsim.accuracy.SweepPoint rows to `path` (.png); returns the path."""
-    sweep_png(points, title, check_png(path))
+    path = check_png(path)
+    sweep_png(points, title, path)
     return path
 
 
@@ -79,7 +80,8 @@ def sweep_png(points, title: str = "", path=None) -> bytes:
 def pareto_plot(points, front, chosen, path, float_top1: float | None = None, max_drop: float | None = None,
                 budget_bits: int | None = None, title: str = "") -> str:
     """Plot hwsim.tune.Point rows (all, the front, the chosen one) to `path` (.png)."""
-    pareto_png(points, front, chosen, float_top1, max_drop, budget_bits, title, check_png(path))
+    path = check_png(path)
+    pareto_png(points, front, chosen, float_top1, max_drop, budget_bits, title, path)
     return path
 
 

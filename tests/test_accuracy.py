@@ -158,10 +158,10 @@ def test_cli_compare_sweep_plot_with_npz(tmp_path, capsys):
     (["--data", "/nonexistent/folder"], "data not found: /nonexistent/folder"),
     (["--plot", "x.png"], "--plot draws the bit-width sweep"),
     (["--sweep", "16..4"], "--sweep '16..4'"),
-    (["--num-classes", "5"], "out of range for a model with 5 classes"),
+    (["--num-classes", "5"], "squeezenet_mini at 1x16x16, 5 classes has no trained weights"),
     (["--data", "{tmp}/small.npz"], "images have shape (1, 8, 8), the model expects (1, 16, 16)"),
     (["--data", "{tmp}/small.npz", "--input-shape", "1x8x8", "--num-classes", "2"],
-     "out of range for a model with 2 classes"),
+     "squeezenet_mini at 1x8x8, 2 classes has no trained weights"),
 ])
 def test_cli_compare_bad_input(argv, message, tmp_path, capsys):
     ds = data.digits("val", (1, 8, 8))

@@ -98,7 +98,7 @@ def test_parse_size(text, bits):
 
 
 @pytest.mark.parametrize("text,msg", [("10M", "say B"), ("ten MiB", "not a size"), ("0.1b", "whole number"),
-                                      ("0MiB", "positive"), ("", "not a size"), ("-1MiB", "not a size"),
+                                      ("0MiB", "positive"), ("", "not a size"), ("-1MiB", "must be positive"),
                                       ("10 mb", "not a size")])
 def test_parse_size_errors(text, msg):
     with pytest.raises(ValueError, match=msg):
