@@ -1,9 +1,10 @@
 """Float reference: run a Graph in numpy float32, NCHW in and out (batch first).
 
-Semantics are those of hwsim/graph.py's docstring. Convolutions are im2col + one matrix product
-(float32 BLAS, like PyTorch's CPU kernels); max pools read out-of-range positions as -inf (so they are
-ignored); average pools count padding (count_include_pad); Dense flattens its input in C, H, W order
-and gives (N, out, 1, 1).
+Semantics are those of hwsim/graph.py's docstring. Convolutions are im2col + float32 BLAS GEMMs
+(like PyTorch's CPU kernels), threaded in tiles of whole output rows (hwsim.sim_float; the values do
+not depend on the batch size or the number of threads), with a following ReLU applied in the same
+pass; max pools ignore out-of-range positions (a threaded kernel); average pools count padding
+(count_include_pad); Dense flattens its input in C, H, W order and gives (N, out, 1, 1).
 """
 from __future__ import annotations
 
@@ -27,40 +28,31 @@ def _windows(x: np.ndarray, kernel, stride, padding, out_hw, fill: float) -> np.
     return v[:, :, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]
 
 
-def _conv(layer, x, w, b, out_shape) -> np.ndarray:
-    n = x.shape[0]
-    o, oh, ow = out_shape
-    wm = w.reshape(o, -1)
-    if layer.kernel == (1, 1) and layer.padding == (0, 0):
-        cols = x[:, :, :: layer.stride[0], :: layer.stride[1]]
-        y = np.matmul(wm, cols.reshape(n, x.shape[1], oh * ow))
-    else:
-        v = _windows(x, layer.kernel, layer.stride, layer.padding, (oh, ow), 0.0)
-        # (N, C, OH, OW, KH, KW) -> (N, C, KH, KW, OH*OW): rows ordered like the weight's (C, KH, KW)
-        cols = np.ascontiguousarray(v.transpose(0, 1, 4, 5, 2, 3)).reshape(n, -1, oh * ow)
-        y = np.matmul(wm, cols)
-    if b is not None:
-        y += b[None, :, None]
-    return y.reshape(n, o, oh, ow)
+def _conv(layer, x, w, b, relu: bool = False):
+    """The conv's output, or with `relu` the ReLU after it (the conv's own values are not kept)."""
+    from .sim_float import conv
+    out, out_relu = conv(x, w, b, layer.kernel, layer.stride, layer.padding, relu=relu, keep_conv=not relu)
+    return out_relu if relu else out
 
 
 def _pool(layer, x, out_shape) -> np.ndarray:
     c, oh, ow = out_shape
     if layer.kind == "maxpool":
-        v = _windows(x, layer.kernel, layer.stride, layer.padding, (oh, ow), -np.inf)
-        return v.max(axis=(4, 5))
+        from .sim_ops import float_maxpool
+        return float_maxpool(x, layer.kernel, layer.stride, layer.padding, (oh, ow))
     v = _windows(x, layer.kernel, layer.stride, layer.padding, (oh, ow), 0.0)
     area = np.float32(layer.kernel[0] * layer.kernel[1])
     return (v.sum(axis=(4, 5), dtype=np.float32) / area).astype(np.float32)
 
 
-def _apply(graph: Graph, layer: Layer, ins: list[np.ndarray]) -> np.ndarray:
+def apply(graph: Graph, layer: Layer, ins: list[np.ndarray], relu: bool = False) -> np.ndarray:
+    """One layer's float32 output from its inputs' (with `relu`, a conv's and its ReLU's)."""
     kind = layer.kind
     x = ins[0]
     n = x.shape[0]
     if kind == "conv":
         w = graph.weights[layer.name]
-        return _conv(layer, x, w["weight"], w.get("bias"), graph.shape(layer.name))
+        return _conv(layer, x, w["weight"], w.get("bias"), relu)
     if kind == "dense":
         w = graph.weights[layer.name]
         y = x.reshape(n, -1) @ w["weight"].T
@@ -107,9 +99,18 @@ def _execute(graph: Graph, x, keep_all: bool) -> dict[str, np.ndarray]:
     remaining = {l.name: len(graph.consumers(l.name)) for l in graph.layers}
     out_name = graph.output.name
     acts: dict[str, np.ndarray] = {graph.input.name: x}
-    for layer in graph.layers[1:]:
-        y = _apply(graph, layer, [acts[s] for s in layer.inputs])
-        acts[layer.name] = np.ascontiguousarray(y, dtype=np.float32)
+    layers = graph.layers
+    skip = None
+    for i, layer in enumerate(layers[1:], 1):
+        if layer.name == skip:
+            continue
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        fuse = (not keep_all and layer.kind == "conv" and nxt is not None and nxt.kind == "relu"
+                and nxt.inputs == (layer.name,) and remaining[layer.name] == 1)
+        y = apply(graph, layer, [acts[s] for s in layer.inputs], relu=fuse)
+        # with `fuse` the conv's only consumer is the ReLU after it: one pass gives the ReLU's values
+        skip = nxt.name if fuse else None
+        acts[skip or layer.name] = np.ascontiguousarray(y, dtype=np.float32)
         if not keep_all:
             for s in set(layer.inputs):
                 remaining[s] -= 1

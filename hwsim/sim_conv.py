@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from .fixed import FixedType
+from . import sim_float
 from .fixed.fast import cast_row, rules
 from .threads import parallel_map, scratch, single_threaded_blas, split
 
@@ -120,16 +121,104 @@ def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
     return st
 
 
+@numba.njit(cache=True, inline="always")
+def _row_error(raw, ref, scale):
+    """sim_ops._row_error, operation for operation (a kernel inlines only its own file's functions
+    into numba's cache safely); tests hold the fused statistics equal to the two-pass ones."""
+    e = 0.0
+    s = 0.0
+    m = 0.0
+    for t in range(raw.shape[0]):
+        f = np.float64(ref[t])
+        d = f - raw[t] * scale
+        e += d * d
+        s += f * f
+        m = max(m, abs(d))
+    return e, s, m
+
+
+@numba.njit(cache=True, nogil=True)
+def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, ow, out, gf, bias, has_bias,
+                  scale1, scale2, ref_out, ref_relu, err1, sig1, err2, sig2):
+    """_epilogue for one tile [start, stop) of whole output rows (columns off.. of g), together with
+    the float reference: y = gf[oc, t] (+ bias[oc]) is written to ref_out (when not empty), its ReLU
+    to ref_relu, and the error statistics of each output row (sim_ops.error_rows' figures) to
+    err1/sig1 (the conv) and err2/sig2 (the ReLU). Returns the counts as _epilogue, and the max
+    errors."""
+    chunks, outs = g.shape[0], g.shape[1]
+    length = stop - start
+    p = out.shape[2]
+    oh = p // ow
+    acc = np.empty(length, np.int64)
+    val = np.empty(length, np.int64)
+    val2 = np.empty(length, np.int64)
+    y = np.empty(length, np.float32)
+    y2 = np.empty(length, np.float32)
+    keep = ref_out.shape[0] > 0
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    m1 = 0.0
+    m2 = 0.0
+    for oc in range(outs):
+        for t in range(length):
+            acc[t] = np.int32(g[0, oc, off + t])
+        for i in range(1, chunks):
+            for t in range(length):
+                acc[t] += np.int32(g[i, oc, off + t])
+        for t in range(length):
+            acc[t] = (acc[t] << s1) + acc0[oc]
+        c, mn, mx = cast_row(acc, val, cast1)
+        st[0] += c
+        st[1] = min(st[1], mn)
+        st[2] = max(st[2], mx)
+        for t in range(length):
+            y[t] = gf[oc, t] + bias[oc] if has_bias else gf[oc, t]
+        if relu:
+            for t in range(length):
+                acc[t] = max(val[t], 0)
+                v = y[t]
+                y2[t] = v if (v >= 0 or v != v) else np.float32(0)
+            c, mn, mx = cast_row(acc, val2, cast2)
+            st[3] += c
+            st[4] = min(st[4], mn)
+            st[5] = max(st[5], mx)
+        for r in range(length // ow):
+            q = start // ow + r                  # the tile's rows, from its own base
+            b, yy = q // oh, q % oh
+            t0 = r * ow
+            e, s, mr = _row_error(val[t0:t0 + ow], y[t0:t0 + ow], scale1)
+            err1[b, oc, yy] = e
+            sig1[b, oc, yy] = s
+            m1 = max(m1, mr)
+            if keep:
+                ref_out[b, oc, yy * ow:yy * ow + ow] = y[t0:t0 + ow]
+            if relu:
+                e, s, mr = _row_error(val2[t0:t0 + ow], y2[t0:t0 + ow], scale2)
+                err2[b, oc, yy] = e
+                sig2[b, oc, yy] = s
+                m2 = max(m2, mr)
+                ref_relu[b, oc, yy * ow:yy * ow + ow] = y2[t0:t0 + ow]
+                out[b, oc, yy * ow:yy * ow + ow] = val2[t0:t0 + ow]
+            else:
+                out[b, oc, yy * ow:yy * ow + ow] = val[t0:t0 + ow]
+    return st, m1, m2
+
+
 def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
-         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None):
+         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None):
     """Lossless conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW): the accumulator is
     (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with `relu_t`, a following ReLU
     (`(relu_t)max(v, 0)`) is applied too and only its output is returned. Returns
     (out, stats) with stats = [overflows, min, max] of the conv values, then of the ReLU values;
     or None when the fast path does not apply.
 
-    The output positions are split among worker threads; each runs im2col, single-threaded BLAS
-    GEMMs and the epilogue on its slice (one thread pool, no idle BLAS threads spinning)."""
+    With `ref` = (float32 input, float weight, float bias or None, keep the conv's float output) the
+    float reference's conv (sim_float's tiles and GEMMs) runs in the same shares and the epilogue
+    compares the two: a third item (float conv output or None, float ReLU output or None,
+    (err, sig, max error) of the conv, the same of the ReLU or None), with sim_ops.error_rows' rows.
+
+    The output positions are split among worker threads (whole tiles with `ref`); each runs im2col,
+    single-threaded BLAS GEMMs and the epilogue on its slice (one thread pool, no idle BLAS threads
+    spinning)."""
     cast1 = rules(acc_t, out_t)
     cast2 = rules(out_t, relu_t) if relu_t is not None else cast1
     if cast1 is None or cast2 is None or s1 < 0 or x.size == 0 or acc_t.width > 62:
@@ -144,9 +233,25 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     oh = (h + 2 * ph - kh) // sh + 1
     ow = (w + 2 * pw - kw) // sw + 1
     w32 = wm.astype(np.float32)
-    cuts = split(n * oh * ow, MIN_SHARE)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     acc0 = acc0.astype(np.int64)
+    relu = relu_t is not None
+    if ref is None:
+        cuts = split(n * oh * ow, MIN_SHARE)
+    else:
+        tl = sim_float.tiles(n, oh, ow)
+        groups = sim_float.shares(tl, MIN_SHARE)
+        cuts = [(tl[a][0], tl[b - 1][1]) for a, b in groups]
+        xf = np.ascontiguousarray(ref[0], np.float32)
+        wf, bias, has_bias = sim_float.prepare(ref[1], ref[2])
+        shape3 = (n, wm.shape[0], oh * ow)
+        none = np.empty((0, 0, 1), np.float32)
+        ref_out = np.empty(shape3, np.float32) if (ref[3] or not relu) else none
+        ref_relu = np.empty(shape3, np.float32) if relu else none
+        rows = [np.empty((n, wm.shape[0], oh)) for _ in range(4 if relu else 2)]
+        err2, sig2 = (rows[2], rows[3]) if relu else (rows[0], rows[1])
+        scale1, scale2 = 2.0 ** -out_t.frac, 2.0 ** -(relu_t.frac if relu else out_t.frac)
+        geom = (kernel, stride, padding)
 
     def part(i):
         start, stop = cuts[i]
@@ -159,13 +264,33 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
         for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             np.matmul(w32[:, a:b], cols[a:b], out=g[j])
-        return _epilogue(g, acc0, s1, cast1, relu_t is not None, cast2, start, stop, out)
+        if ref is None:
+            return _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0
+        st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
+        first = True
+        for t0, t1 in tl[groups[i][0]:groups[i][1]]:
+            gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
+            s, a1, a2 = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, ow, out, gf, bias,
+                                      has_bias, scale1, scale2, ref_out, ref_relu, rows[0], rows[1], err2, sig2)
+            st = s if first else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
+                                           st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
+            first = False
+            m1, m2 = max(m1, a1), max(m2, a2)
+        return st, m1, m2
 
     with single_threaded_blas():
         parts = parallel_map(part, len(cuts))
     if any(p is None for p in parts):
         return None
-    parts = np.array(parts)
-    stats = [int(parts[:, 0].sum()), int(parts[:, 1].min()), int(parts[:, 2].max()),
-             int(parts[:, 3].sum()), int(parts[:, 4].min()), int(parts[:, 5].max())]
-    return out.reshape(n, -1, oh, ow), stats
+    st = np.array([p[0] for p in parts])
+    stats = [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max()),
+             int(st[:, 3].sum()), int(st[:, 4].min()), int(st[:, 5].max())]
+    out = out.reshape(n, -1, oh, ow)
+    if ref is None:
+        return out, stats
+    shape = (n, wm.shape[0], oh, ow)
+    floats = (ref_out.reshape(shape) if ref_out.shape[0] else None,
+              ref_relu.reshape(shape) if relu else None,
+              (rows[0], rows[1], max(p[1] for p in parts)),
+              (rows[2], rows[3], max(p[2] for p in parts)) if relu else None)
+    return out, stats, floats

@@ -158,27 +158,60 @@ def _min_max(flat):
     return lo, hi
 
 
+@numba.njit(cache=True, inline="always")
+def _row_error(raw, ref, scale):
+    """(sum (ref - raw * scale)**2, sum ref**2, max |ref - raw * scale|) in float64 along one row,
+    in order. sim_conv's fused epilogue repeats these operations; tests hold the two equal."""
+    e = 0.0
+    s = 0.0
+    m = 0.0
+    for t in range(raw.shape[0]):
+        f = np.float64(ref[t])
+        d = f - raw[t] * scale
+        e += d * d
+        s += f * f
+        m = max(m, abs(d))
+    return e, s, m
+
+
 @numba.njit(cache=True, nogil=True)
-def _squared_error(raw, ref, scale):
-    err = 0.0
-    sig = 0.0
-    for i in range(raw.size):
-        r = np.float64(ref[i])
-        d = r - raw[i] * scale
-        err += d * d
-        sig += r * r
-    return err, sig
+def _error_rows(raw, ref, scale, err, sig):
+    m = 0.0
+    for r in range(raw.shape[0]):
+        e, s, mr = _row_error(raw[r], ref[r], scale)
+        err[r] = e
+        sig[r] = s
+        m = max(m, mr)
+    return m
 
 
-def squared_error(raw: np.ndarray, ref: np.ndarray, frac: int) -> tuple[float, float]:
-    """(sum (ref - value)**2, sum ref**2) in float64 for raw mantissas with `frac` fractional bits
-    (their exact values while |raw| < 2**53) against a float reference of the same size."""
-    raw = np.ascontiguousarray(raw).ravel()
-    ref = np.ascontiguousarray(ref).ravel()
-    if raw.size != ref.size:
-        raise ValueError(f"reference has {ref.size} values, simulation {raw.size}")
-    err, sig = _squared_error(raw, ref, 2.0 ** -frac)
-    return float(err), float(sig)
+def error_rows(raw: np.ndarray, ref: np.ndarray, frac: int):
+    """The error statistics of raw NCHW mantissas with `frac` fractional bits against a float
+    reference of the same shape, per output row: (squared errors (N, C, H), squared reference
+    values (N, C, H), max abs error). Values are exact while |raw| < 2**53. Layer totals are
+    `total` of each array: sums along each row in order, then over the rows in (n, c, y) order, so
+    any split of the work into whole rows gives the same figures."""
+    if raw.shape != ref.shape:
+        raise ValueError(f"reference has shape {ref.shape}, simulation {raw.shape}")
+    rows = raw.shape[:-1]
+    err, sig = np.empty(rows), np.empty(rows)
+    w = raw.shape[-1] if raw.ndim else 1
+    m = _error_rows(np.ascontiguousarray(raw).reshape(-1, w), np.ascontiguousarray(ref).reshape(-1, w),
+                    2.0 ** -frac, err.reshape(-1), sig.reshape(-1)) if raw.size else 0.0
+    return err, sig, float(m)
+
+
+@numba.njit(cache=True)
+def _total(flat):
+    t = 0.0
+    for v in flat:
+        t += v
+    return t
+
+
+def total(rows: np.ndarray) -> float:
+    """The sum of per-row figures in row order (C order of the (N, C, H) array)."""
+    return float(_total(np.ascontiguousarray(rows).reshape(-1)))
 
 
 def min_max(raw: np.ndarray) -> tuple[int, int]:
@@ -187,29 +220,40 @@ def min_max(raw: np.ndarray) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
+@numba.njit(cache=True, inline="always")
+def _pool_row(src, y, kh, kw, sh, sw, ph, pw, lowest, colmax, row):
+    """row[xx] = the max of src over output row y's window xx, positions inside src only (padding
+    and ceil overhang ignored); a NaN wins. Integer and float planes alike."""
+    h, w = src.shape
+    y0, y1 = max(y * sh - ph, 0), min(y * sh - ph + kh, h)
+    colmax[:] = lowest                   # a window with no position inside src keeps it
+    for i in range(y0, y1):              # rows first: a vector max over whole rows
+        for j in range(w):
+            v = src[i, j]
+            if v > colmax[j] or v != v:
+                colmax[j] = v
+    for xx in range(row.shape[0]):
+        m = lowest
+        for j in range(max(xx * sw - pw, 0), min(xx * sw - pw + kw, w)):
+            v = colmax[j]
+            if v > m or v != v:
+                m = v
+        row[xx] = m
+
+
 @numba.njit(cache=True, nogil=True)
 def _maxpool(x, kh, kw, sh, sw, ph, pw, rules, out, start, stop):
-    """out[plane] for the (n, c) planes in [start, stop): the max over the window positions inside
-    x (padding and ceil overhang ignored), cast by `rules`. Returns [out-of-range count, min, max]."""
-    c, h, w = x.shape[1:]
+    """out[plane] for the (n, c) planes in [start, stop): the window max, cast by `rules`. Returns
+    [out-of-range count, min, max]."""
+    c, w = x.shape[1], x.shape[3]
     oh, ow = out.shape[2:]
     colmax = np.empty(w, np.int64)
     row = np.empty(ow, np.int64)
     cnt, mn, mx = np.int64(0), np.int64(rules[4]), np.int64(rules[3])
     for plane in range(start, stop):
         b, ci = plane // c, plane % c
-        src = x[b, ci]
         for y in range(oh):
-            y0, y1 = max(y * sh - ph, 0), min(y * sh - ph + kh, h)
-            colmax[:] = np.iinfo(np.int64).min   # a window with no position inside x keeps it
-            for i in range(y0, y1):              # rows first: a vector max over whole rows
-                for j in range(w):
-                    colmax[j] = max(colmax[j], src[i, j])
-            for xx in range(ow):
-                m = np.iinfo(np.int64).min
-                for j in range(max(xx * sw - pw, 0), min(xx * sw - pw + kw, w)):
-                    m = max(m, colmax[j])
-                row[xx] = m
+            _pool_row(x[b, ci], y, kh, kw, sh, sw, ph, pw, np.iinfo(np.int64).min, colmax, row)
             k, lo, hi = cast_row(row, out[b, ci, y], rules)
             cnt += k
             mn = min(mn, lo)
@@ -217,9 +261,48 @@ def _maxpool(x, kh, kw, sh, sw, ph, pw, rules, out, start, stop):
     return np.array([cnt, mn, mx], np.int64)
 
 
-def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst: FixedType):
+@numba.njit(cache=True, nogil=True)
+def _maxpool_float(x, kh, kw, sh, sw, ph, pw, out, start, stop):
+    """The float reference's max pool of the planes [start, stop) (float32)."""
+    c = x.shape[1]
+    colmax = np.empty(x.shape[3], np.float32)
+    for plane in range(start, stop):
+        b, ci = plane // c, plane % c
+        for y in range(out.shape[2]):
+            _pool_row(x[b, ci], y, kh, kw, sh, sw, ph, pw, np.float32(-np.inf), colmax, out[b, ci, y])
+
+
+@numba.njit(cache=True, nogil=True)
+def _maxpool_stats(x, xf, kh, kw, sh, sw, ph, pw, rules, out, outf, scale, err, sig, start, stop):
+    """_maxpool and _maxpool_float of the planes [start, stop) together, with the error statistics
+    of each output row (error_rows' figures) in err and sig. Returns [count, min, max], max error."""
+    c, w = x.shape[1], x.shape[3]
+    oh, ow = out.shape[2:]
+    colmax = np.empty(w, np.int64)
+    colf = np.empty(w, np.float32)
+    row = np.empty(ow, np.int64)
+    cnt, mn, mx = np.int64(0), np.int64(rules[4]), np.int64(rules[3])
+    m = 0.0
+    for plane in range(start, stop):
+        b, ci = plane // c, plane % c
+        for y in range(oh):
+            _pool_row(x[b, ci], y, kh, kw, sh, sw, ph, pw, np.iinfo(np.int64).min, colmax, row)
+            k, lo, hi = cast_row(row, out[b, ci, y], rules)
+            cnt += k
+            mn = min(mn, lo)
+            mx = max(mx, hi)
+            _pool_row(xf[b, ci], y, kh, kw, sh, sw, ph, pw, np.float32(-np.inf), colf, outf[b, ci, y])
+            e, s, mr = _row_error(out[b, ci, y], outf[b, ci, y], scale)
+            err[b, ci, y] = e
+            sig[b, ci, y] = s
+            m = max(m, mr)
+    return np.array([cnt, mn, mx], np.int64), m
+
+
+def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst: FixedType, ref=None):
     """Max pool of raw NCHW x then the cast src -> dst: (out, [overflows, min, max]), or None when
-    the cast is one cast_row does not implement."""
+    the cast is one cast_row does not implement. With `ref` (the float reference's input, float32)
+    also (its max pool, error_rows' (err, sig, max error)) as a third item."""
     r = rules(src, dst)
     if r is None or x.size == 0:
         return None
@@ -227,5 +310,26 @@ def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst:
     x = np.ascontiguousarray(x)
     out = np.empty(x.shape[:2] + tuple(out_hw), np.int64)
     cuts = split(x.shape[0] * x.shape[1], MIN_PLANES)
-    st = np.array(parallel_map(lambda i: _maxpool(x, kh, kw, sh, sw, ph, pw, r, out, *cuts[i]), len(cuts)))
-    return out, [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max())]
+    if ref is None:
+        st = np.array(parallel_map(lambda i: _maxpool(x, kh, kw, sh, sw, ph, pw, r, out, *cuts[i]), len(cuts)))
+        return out, [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max())]
+    xf = np.ascontiguousarray(ref, np.float32)
+    outf = np.empty(out.shape, np.float32)
+    err, sig = np.empty(out.shape[:3]), np.empty(out.shape[:3])
+    res = parallel_map(lambda i: _maxpool_stats(x, xf, kh, kw, sh, sw, ph, pw, r, out, outf, 2.0 ** -dst.frac,
+                                                err, sig, *cuts[i]), len(cuts))
+    st = np.array([p[0] for p in res])
+    return (out, [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max())],
+            (outf, (err, sig, float(max(p[1] for p in res)))))
+
+
+def float_maxpool(x: np.ndarray, kernel, stride, padding, out_hw) -> np.ndarray:
+    """The float reference's max pool of float32 NCHW x (positions outside x ignored), threaded."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    x = np.ascontiguousarray(x, np.float32)
+    out = np.empty(x.shape[:2] + tuple(out_hw), np.float32)
+    if x.size == 0:
+        return out
+    cuts = split(x.shape[0] * x.shape[1], MIN_PLANES)
+    parallel_map(lambda i: _maxpool_float(x, kh, kw, sh, sw, ph, pw, out, *cuts[i]), len(cuts))
+    return out

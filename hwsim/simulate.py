@@ -31,16 +31,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import config as cfg, sim_conv
-from .sim_weights import quantized
+from . import config as cfg
 from .fixed import FixedType
+from .fixed.fast import quantize_counted
 from .graph import Graph
-from .precision import add_type
-from .fixed.fast import div_trunc, quantize_counted
-from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool, min_max, squared_error
+from .sim_layers import LAYERS, conv_fast as _conv_fast
+from .sim_ops import error_rows, maxpool, min_max, total
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
-_INT_MIN = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,10 @@ class LayerStats:
     accum_overflows: int = 0   # overflow events inside the accumulator (explicit accum types)
     nans: int = 0              # NaN inputs (input layer)
     weight_overflows: int = 0  # weights and biases outside their types' ranges
-    sqnr_db: float | None = None   # against the float reference, when it was run
+    sqnr_db: float | None = None   # against the float reference, when it was run: 10 log10(signal/error)
+    sq_error: float | None = None  # sum of (reference - value)**2 (rows in order, then over rows)
+    sq_signal: float | None = None  # sum of reference**2, the same way
+    max_abs_error: float | None = None   # max |reference - value|
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,16 +97,14 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
     config = config if config is not None else cfg.load(None, graph)
     if any(l.has_weights for l in graph.layers) and not graph.has_weights:
         raise ValueError(f"{graph.name} has no weights attached")
-    refs = None
-    if reference:
-        from .reference import run_all
-        refs = run_all(graph, x.astype(np.float32))
     last_use, uses = {}, {}
     for i, layer in enumerate(graph.layers):
         for s in layer.inputs:
             last_use[s] = i
             uses[s] = uses.get(s, 0) + 1
     vals: dict[str, np.ndarray] = {}
+    refs: dict = {}             # the float reference's values, when `reference`
+    rows: dict = {}             # error_rows' figures of each layer, for a concat of unchanged inputs
     stats, kept = [], {}
     fused = None            # a ReLU computed together with the conv before it
     for i, layer in enumerate(graph.layers):
@@ -115,25 +114,69 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
             fused = None
         elif layer.kind == "input":
             raw, ev = _input(lc.result, x)
+            if reference:
+                ev["ref"] = x.astype(np.float32)
         else:
             ins = [vals[s] for s in layer.inputs]
-            relu = _fusable_relu(graph, i, uses) if (refs is None and not keep) else None
-            both = _conv_fast(graph, layer, lc, ins[0], config[relu.name]) if relu is not None else None
-            if both is not None:
-                out, ev, relu_ev = both
-                raw, fused = None, (out, relu_ev)
-            else:
-                raw, ev = _LAYERS[layer.kind](graph, layer, lc, ins)
+            rins = [refs[s] for s in layer.inputs] if reference else None
+            relu = _fusable_relu(graph, i, uses) if not (keep or (reference and not FUSED)) else None
+            raw, ev, fused = _layer(graph, layer, lc, ins, rins, config[relu.name] if relu is not None else None)
+        if reference:
+            ev = _with_reference(graph, layer, lc, raw, ev, [refs[s] for s in layer.inputs], rows)
+            refs[layer.name] = ev["ref"]
+            rows[layer.name] = ev["rows"]
         if raw is not None:
             vals[layer.name] = raw
         if keep:
             kept[layer.name] = raw
-        stats.append(_stats(layer, lc, raw, ev, refs))
+        stats.append(_stats(layer, lc, raw, ev))
         for s in layer.inputs:
             if last_use[s] == i and s != graph.output.name:
-                vals.pop(s, None)
+                for d in (vals, refs, rows):
+                    d.pop(s, None)
     out_name = graph.output.name
     return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept)
+
+
+FUSED = True    # statistics from the kernels' epilogues; False runs the two-pass path (tests compare)
+
+
+def _layer(graph, layer, lc, ins, rins, relu_lc):
+    """(raw, events, the fused ReLU's (raw, events) or None) of one layer; with the float
+    reference's inputs `rins` (and FUSED), the fast kernels also give its values and statistics."""
+    fuse_ref = rins is not None and FUSED
+    if layer.kind == "conv":
+        fast = _conv_fast(graph, layer, lc, ins[0], relu_lc, rins[0] if fuse_ref else None)
+        if fast is not None:
+            out, ev, relu_ev = fast
+            return (None, ev, (out, relu_ev)) if relu_lc is not None else (out, ev, None)
+    if layer.kind == "maxpool" and fuse_ref:
+        _, oh, ow = graph.shape(layer.name)
+        fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result,
+                       ref=rins[0])
+        if fast is not None:
+            return fast[0], {"overflows": fast[1][0], "minmax": tuple(fast[1][1:]), "ref": fast[2][0],
+                             "rows": fast[2][1]}, None
+    raw, ev = LAYERS[layer.kind](graph, layer, lc, ins)
+    return raw, ev, None
+
+
+def _with_reference(graph, layer, lc, raw, ev, rins, rows):
+    """ev with the float reference's values ("ref") and the error statistics ("rows"): those a fast
+    kernel produced, else the reference's layer and a pass of sim_ops.error_rows. A concat or
+    dropout that passes its inputs through unchanged takes its inputs' rows (FUSED)."""
+    if "ref" not in ev:
+        from . import reference as fref
+        ev["ref"] = fref.apply(graph, layer, rins)
+    if "rows" not in ev:
+        same = all(t == lc.result for t in lc.inputs) and all(s in rows for s in layer.inputs)
+        if FUSED and same and layer.kind in ("concat", "dropout"):
+            parts = [rows[s] for s in layer.inputs]
+            ev["rows"] = (np.concatenate([p[0] for p in parts], axis=1),
+                          np.concatenate([p[1] for p in parts], axis=1), max(p[2] for p in parts))
+        else:
+            ev["rows"] = error_rows(raw, ev["ref"], lc.result.frac)
+    return ev
 
 
 def _fusable_relu(graph: Graph, i: int, uses: dict):
@@ -153,11 +196,11 @@ def _input(t: FixedType, x: np.ndarray):
                            "overflows": t.quantize_overflows(x)}
 
 
-def _stats(layer, lc, raw, ev, refs) -> LayerStats:
+def _stats(layer, lc, raw, ev) -> LayerStats:
     ovf = int(ev.get("overflows", 0))
-    sqnr = None
-    if refs is not None:
-        err, sig = squared_error(raw, refs[layer.name], lc.result.frac)
+    sqnr = err = sig = maxerr = None
+    if "rows" in ev:
+        err, sig, maxerr = total(ev["rows"][0]), total(ev["rows"][1]), ev["rows"][2]
         sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
     count = ev["count"] if raw is None else raw.size
     mm = ev.get("minmax") or (min_max(raw) if raw.size else (0, 0))
@@ -165,195 +208,4 @@ def _stats(layer, lc, raw, ev, refs) -> LayerStats:
     return LayerStats(layer.name, layer.kind, str(lc.result), int(count), float(lo), float(hi),
                       ovf, ovf if lc.result.overflow in _SAT else 0,
                       int(ev.get("accum_overflows", 0)), int(ev.get("nans", 0)),
-                      int(ev.get("weight_overflows", 0)), sqnr)
-
-
-def _cast_out(lc, raw, src: FixedType):
-    out, n = lc.result.cast_counted(raw, src)
-    return out, {"overflows": n}
-
-
-# --- layers ------------------------------------------------------------------------------------
-def _weights(graph, layer, lc):
-    w = graph.weights[layer.name]
-    wr, n = quantized(w["weight"], lc.weight)
-    br = None
-    if lc.bias is not None:
-        br, nb = quantized(w["bias"], lc.bias)
-        n += nb
-    return wr, br, n
-
-
-def _type_bound(t: FixedType, x: np.ndarray) -> int:
-    """A bound on |x| for the exactness test: the type's, or the data's when the type's is loose."""
-    bound = max(-t.raw_min, t.raw_max)
-    return bound if bound < 2 ** 20 else int(np.abs(x).max(initial=0))
-
-
-def _wraps_exactly(lc) -> bool:
-    """Products enter accum_t without rounding and the accumulator wraps (no per-step effect)."""
-    acc_t = lc.accum
-    return (acc_t.frac >= lc.inputs[0].frac + lc.weight.frac and acc_t.overflow == "AP_WRAP"
-            and not acc_t.sat_bits and not acc_t.is_int)
-
-
-def _dot(cols: np.ndarray, wm: np.ndarray, br, lc, xmax: int | None = None) -> tuple[np.ndarray, int]:
-    """Accumulator values (R, O) for rows of input terms `cols` (R, T) and weights `wm` (O, T)."""
-    tin, acc_t = lc.inputs[0], lc.accum
-    pf = tin.frac + lc.weight.frac
-    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wm.shape[0], np.int64)
-    if lc.accum_lossless:
-        return (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0, 0
-    if _wraps_exactly(lc):
-        # products enter exactly; wrap-around addition is associative, so wrap once at the end
-        total = (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0
-        out, n = acc_t.cast_counted(total, FixedType(62, 62 - acc_t.frac))
-        return out, n
-    return accumulate_products(cols, wm, acc0, pf, acc_t)
-
-
-def _conv(graph, layer, lc, ins):
-    x = ins[0]
-    n = x.shape[0]
-    fast = _conv_fast(graph, layer, lc, x)
-    if fast is not None:
-        return fast[:2]
-    wr, br, w_ovf = _weights(graph, layer, lc)
-    exact = lc.accum_lossless or _wraps_exactly(lc)
-    # the GEMM paths read float64 columns (exact integers); the per-product loop reads int64
-    cols, oh, ow = im2col(x.astype(np.float64) if exact else x, layer.kernel, layer.stride, layer.padding)
-    acc, acc_ev = _dot(cols, wr.reshape(wr.shape[0], -1), br, lc, xmax=_type_bound(lc.inputs[0], x))
-    acc = acc.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)
-    out, ev = _cast_out(lc, acc, lc.accum)
-    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
-    return np.ascontiguousarray(out), ev
-
-
-def _conv_fast(graph, layer, lc, x, relu_lc=None):
-    """A lossless conv (and the ReLU after it, when `relu_lc` is given) through sim_conv's exact
-    float32 path: (output, conv events, ReLU events), or None when that path does not apply. With
-    a ReLU the output is the ReLU's; the conv's own values exist only in its events."""
-    if not lc.accum_lossless or (relu_lc is not None and relu_lc.inputs[0] != lc.result):
-        return None
-    wr, br, w_ovf = _weights(graph, layer, lc)
-    tin, acc_t = lc.inputs[0], lc.accum
-    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wr.shape[0], np.int64)
-    fast = sim_conv.conv(x, wr, acc0, acc_t.frac - tin.frac - lc.weight.frac, layer.kernel, layer.stride,
-                         layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None)
-    if fast is None:
-        return None
-    out, st = fast
-    return (out, {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size},
-            {"overflows": st[3], "minmax": st[4:6]})
-
-
-def _dense(graph, layer, lc, ins):
-    x = ins[0]
-    wr, br, w_ovf = _weights(graph, layer, lc)
-    x2 = x.reshape(x.shape[0], -1)
-    acc, acc_ev = _dot(x2.astype(np.float64) if (lc.accum_lossless or _wraps_exactly(lc)) else x2,
-                       wr, br, lc, xmax=_type_bound(lc.inputs[0], x))
-    out, ev = _cast_out(lc, acc[:, :, None, None], lc.accum)
-    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
-    return out, ev
-
-
-def _relu(graph, layer, lc, ins):
-    return _cast_out(lc, np.maximum(ins[0], 0), lc.inputs[0])
-
-
-def _windows(x, kernel, stride, padding, out_hw, fill):
-    """View (N, C, OH, OW, KH, KW) of x padded with `fill` (left/top padding plus ceil overhang)."""
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh, ow = out_hw
-    bottom = max(0, (oh - 1) * sh + kh - h - ph)
-    right = max(0, (ow - 1) * sw + kw - w - pw)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), constant_values=fill)
-    s = xp.strides
-    return np.lib.stride_tricks.as_strided(
-        xp, (n, c, oh, ow, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]), writeable=False)
-
-
-def _maxpool(graph, layer, lc, ins):
-    _, oh, ow = graph.shape(layer.name)
-    fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result)
-    if fast is not None:
-        return fast[0], {"overflows": fast[1][0], "minmax": tuple(fast[1][1:])}
-    win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), _INT_MIN)
-    kh, kw = layer.kernel
-    out = win[..., 0, 0].copy()
-    for i in range(kh):
-        for j in range(kw):
-            if i or j:
-                np.maximum(out, win[..., i, j], out=out)
-    return _cast_out(lc, out, lc.inputs[0])
-
-
-def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tuple[np.ndarray, int]:
-    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays)."""
-    if lossless:
-        total = np.zeros(terms[0].shape, np.int64)
-        for t in terms:
-            total += t
-        return total << (acc_t.frac - tin.frac), 0
-    st = add_type(acc_t, acc_t)
-    acc = np.zeros(terms[0].shape, np.int64)
-    events = 0
-    for t in terms:
-        events += int(acc_t.overflows(t, tin).sum())
-        s = acc + (acc_t.cast(t, tin) << (st.frac - acc_t.frac))
-        events += int(acc_t.overflows(s, st).sum())
-        acc = acc_t.cast(s, st)
-    return acc, events
-
-
-def _avgpool(graph, layer, lc, ins):
-    _, oh, ow = graph.shape(layer.name)
-    win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), 0)
-    kh, kw = layer.kernel
-    terms = [win[..., i, j] for i in range(kh) for j in range(kw)]
-    return _average(lc, terms, kh * kw)
-
-
-def _gap(graph, layer, lc, ins):
-    x = ins[0]
-    h, w = x.shape[2:]
-    terms = [x[:, :, i:i + 1, j:j + 1] for i in range(h) for j in range(w)]
-    return _average(lc, terms, h * w)
-
-
-def _average(lc, terms, n):
-    acc, acc_ev = _sum_in_accum(terms, lc.inputs[0], lc.accum, lc.accum_lossless)
-    out, ev = _cast_out(lc, div_trunc(acc, n), lc.accum)
-    ev["accum_overflows"] = acc_ev
-    return out, ev
-
-
-def _concat(graph, layer, lc, ins):
-    parts, n = [], 0
-    for raw, t in zip(ins, lc.inputs):
-        part, k = lc.result.cast_counted(raw, t)
-        parts.append(part)
-        n += k
-    return np.concatenate(parts, axis=1), {"overflows": n}
-
-
-def _add(graph, layer, lc, ins):
-    (a, b), (ta, tb) = ins, lc.inputs
-    st = add_type(ta, tb)
-    total = (a << (st.frac - ta.frac)) + (b << (st.frac - tb.frac))
-    return _cast_out(lc, total, st)
-
-
-def _identity(graph, layer, lc, ins):
-    return _cast_out(lc, ins[0], lc.inputs[0])
-
-
-def _flatten(graph, layer, lc, ins):
-    x = ins[0]
-    return _cast_out(lc, x.reshape(x.shape[0], -1, 1, 1), lc.inputs[0])
-
-
-_LAYERS = {"conv": _conv, "dense": _dense, "relu": _relu, "maxpool": _maxpool, "avgpool": _avgpool,
-           "gap": _gap, "concat": _concat, "add": _add, "dropout": _identity, "flatten": _flatten}
+                      int(ev.get("weight_overflows", 0)), sqnr, err, sig, maxerr)

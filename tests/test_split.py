@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from hwsim import config as cfg, sim_conv, sim_ops, simulate, threads, zoo
+from hwsim import config as cfg, sim_conv, sim_layers, sim_ops, simulate, threads, zoo
 from hwsim.fixed import fast
 from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU, pool_out
 
@@ -40,6 +40,7 @@ def _general(monkeypatch):
     """Turn off every fast path of simulate: the general, unsplit code runs instead."""
     monkeypatch.setattr(simulate, "_conv_fast", lambda *a, **k: None)
     monkeypatch.setattr(simulate, "maxpool", lambda *a, **k: None)
+    monkeypatch.setattr(sim_layers, "maxpool", lambda *a, **k: None)
     monkeypatch.setattr(simulate, "quantize_counted", lambda *a, **k: None)
 
 
