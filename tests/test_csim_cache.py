@@ -1,6 +1,6 @@
 """The C-simulation build cache lives outside the project: a regenerated, identical project
 (`generate --force`, as the demo does) reuses the build; other content builds anew; old builds are
-pruned to CACHE_KEEP."""
+pruned to CACHE_KEEP once idle."""
 import pytest
 
 from hwsim import cli
@@ -25,12 +25,14 @@ def test_regenerated_identical_project_reuses_the_build(tmp_path, monkeypatch):
     assert other != exe and sorted(p.name for p in cache.iterdir()) == sorted([exe.parent.name, other.parent.name])
 
 
-def test_prune_keeps_the_most_recent(tmp_path, monkeypatch):
+def test_prune_keeps_the_most_recent_and_any_in_use(tmp_path, monkeypatch):
     import os
-    monkeypatch.setattr(hls_backend, "CACHE_KEEP", 2)
-    for i in range(4):
+    monkeypatch.setattr(hls_backend, "CACHE_KEEP", 1)
+    for i in range(4):                          # idle for decades
         d = tmp_path / f"csim-{i}"
         d.mkdir()
         os.utime(d, (1000 + i, 1000 + i))
+    for name in ("csim-8", "csim-9"):           # used a moment ago (perhaps by another process)
+        (tmp_path / name).mkdir()
     hls_backend._prune(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["csim-2", "csim-3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csim-8", "csim-9"]

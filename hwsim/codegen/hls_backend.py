@@ -4,7 +4,8 @@ The firmware is built once per content: the binary lives in <cache>/csim-<hash>/
 covers every file under firmware/ and tb/, the compiler, its flags and the ap_types folder, so a
 repeated csim on an unchanged project skips g++, also after `generate --force` rewrote the project
 with the same files (the demo). <cache> is $HWSIM_CACHE_DIR, else $XDG_CACHE_HOME/hwsim, else
-~/.cache/hwsim; the CACHE_KEEP most recently used builds are kept. Translation units (top, one per layer's weights, testbench)
+~/.cache/hwsim. Beyond the CACHE_KEEP most recently used builds, those unused for CACHE_IDLE_S
+are removed (never a build another process may be using right now). Translation units (top, one per layer's weights, testbench)
 compile in parallel, largest first.
 """
 from __future__ import annotations
@@ -60,6 +61,7 @@ def build_key(folder: Path) -> str:
 
 
 CACHE_KEEP = 16
+CACHE_IDLE_S = 3600.0
 
 
 def cache_dir() -> Path:
@@ -71,10 +73,12 @@ def cache_dir() -> Path:
 
 
 def _prune(cache: Path) -> None:
-    """Remove all but the CACHE_KEEP most recently used builds."""
+    """Remove the builds past the CACHE_KEEP most recently used that have been idle CACHE_IDLE_S."""
+    import time
     builds = sorted(cache.glob("csim-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in builds[CACHE_KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+        if time.time() - old.stat().st_mtime > CACHE_IDLE_S:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, progress: bool = False) -> Path:
