@@ -39,3 +39,13 @@ def test_option_lists_match_the_library():
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["generate"]
     help_text = next(a.help for a in sub._actions if a.dest == "backend")
     assert all(b in help_text for b in backends.generators())   # --backend's help names every backend
+
+
+@pytest.mark.parametrize("command,model,weights", [
+    ("compare", "squeezenet_mini", "the shipped digits weights"), ("tune", "squeezenet_mini", "the shipped digits weights"),
+    ("generate", "squeezenet1_1", "seeded He initialisation"), ("budget", "squeezenet1_1", "the estimate needs only shapes")])
+def test_help_names_each_commands_own_defaults(command, model, weights):
+    from hwsim.cli import build_parser
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    text = " ".join(sub.format_help().split())
+    assert f"(default: {model};" in text and weights in text
