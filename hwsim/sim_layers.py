@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import sim_conv
+from . import sim_conv, sim_narrow
 from .fixed import FixedType
 from .fixed.fast import div_trunc
 from .precision import add_type
@@ -15,6 +15,7 @@ from .sim_ops import accumulate_products, exact_matmul, im2col, maxpool
 from .sim_weights import quantized
 
 _INT_MIN = np.iinfo(np.int64).min
+_SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
 
 def _cast_out(lc, raw, src: FixedType):
@@ -45,19 +46,48 @@ def _wraps_exactly(lc) -> bool:
             and not acc_t.sat_bits and not acc_t.is_int)
 
 
-def _dot(cols: np.ndarray, wm: np.ndarray, br, lc, xmax: int | None = None) -> tuple[np.ndarray, int]:
-    """Accumulator values (R, O) for rows of input terms `cols` (R, T) and weights `wm` (O, T)."""
-    tin, acc_t = lc.inputs[0], lc.accum
-    pf = tin.frac + lc.weight.frac
-    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wm.shape[0], np.int64)
+def _saturates_unrounded(lc) -> bool:
+    """Products enter a signed, saturating accum_t without rounding: the exact sum is the result
+    wherever no product or partial sum can reach the range's edge (checked per layer)."""
+    acc_t = lc.accum
+    return (acc_t.frac >= lc.inputs[0].frac + lc.weight.frac and acc_t.overflow in _SAT and acc_t.signed
+            and not acc_t.sat_bits and not acc_t.is_int)
+
+
+def _gemm_path(lc) -> bool:
+    return lc.accum_lossless or _wraps_exactly(lc) or _saturates_unrounded(lc)
+
+
+def _dot(cols: np.ndarray, wm: np.ndarray, acc0, lc, xmax: int | None = None):
+    """Accumulator values (R, O) and overflow events for rows of input terms `cols` (R, T) and
+    weights `wm` (O, T) through an exact GEMM (lossless, wrapping or bounded saturating accum_t),
+    or None when a saturating accumulator might overflow (the per-product kernels decide then)."""
+    acc_t = lc.accum
+    s = acc_t.frac - lc.inputs[0].frac - lc.weight.frac
+    total = (exact_matmul(cols, wm.T, xmax) << s) + acc0
     if lc.accum_lossless:
-        return (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0, 0
+        return total, 0
     if _wraps_exactly(lc):
         # products enter exactly; wrap-around addition is associative, so wrap once at the end
-        total = (exact_matmul(cols, wm.T, xmax) << (acc_t.frac - pf)) + acc0
-        out, n = acc_t.cast_counted(total, FixedType(62, 62 - acc_t.frac))
-        return out, n
-    return accumulate_products(cols, wm, acc0, pf, acc_t)
+        return acc_t.cast_counted(total, FixedType(62, 62 - acc_t.frac))
+    # every partial sum is bounded by |acc0| + sum |x*w|: within range, saturation never acts
+    bound = (exact_matmul(np.abs(cols), np.abs(wm).T, xmax) << s) + np.abs(acc0)
+    return (total, 0) if int(bound.max(initial=0)) <= acc_t.raw_max else None
+
+
+def _products(x, wr, acc0, lc, kernel, stride, padding):
+    """The per-product accumulation (hls4ml semantics) of a conv: accum_t values NCHW and events."""
+    pf = lc.inputs[0].frac + lc.weight.frac
+    got = sim_narrow.conv(x, wr, acc0, pf, lc.accum, kernel, stride, padding, lc.accum)
+    if got is not None:
+        return got[0], got[2]
+    cols, oh, ow = im2col(x, kernel, stride, padding)
+    acc, ev = accumulate_products(cols, wr.reshape(wr.shape[0], -1), acc0, pf, lc.accum)
+    return acc.reshape(x.shape[0], oh, ow, -1).transpose(0, 3, 1, 2), ev
+
+
+def _acc0(lc, br, outs: int) -> np.ndarray:
+    return lc.accum.cast(br, lc.bias) if br is not None else np.zeros(outs, np.int64)
 
 
 def _conv(graph, layer, lc, ins):
@@ -65,13 +95,18 @@ def _conv(graph, layer, lc, ins):
     x = ins[0]
     n = x.shape[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
-    exact = lc.accum_lossless or _wraps_exactly(lc)
-    # the GEMM paths read float64 columns (exact integers); the per-product loop reads int64
-    cols, oh, ow = im2col(x.astype(np.float64) if exact else x, layer.kernel, layer.stride, layer.padding)
-    acc, acc_ev = _dot(cols, wr.reshape(wr.shape[0], -1), br, lc, xmax=_type_bound(lc.inputs[0], x))
-    acc = acc.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)
-    out, ev = _cast_out(lc, acc, lc.accum)
-    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
+    acc0 = _acc0(lc, br, wr.shape[0])
+    got = None
+    if _gemm_path(lc):
+        # the GEMM reads float64 columns (exact integers)
+        cols, oh, ow = im2col(x.astype(np.float64), layer.kernel, layer.stride, layer.padding)
+        got = _dot(cols, wr.reshape(wr.shape[0], -1), acc0, lc, xmax=_type_bound(lc.inputs[0], x))
+        if got is not None:
+            got = (got[0].reshape(n, oh, ow, -1).transpose(0, 3, 1, 2), got[1])
+    if got is None:
+        got = _products(x, wr, acc0, lc, layer.kernel, layer.stride, layer.padding)
+    out, ev = _cast_out(lc, got[0], lc.accum)
+    ev.update(accum_overflows=got[1], weight_overflows=w_ovf)
     return np.ascontiguousarray(out), ev
 
 
@@ -80,11 +115,13 @@ def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None):
     float32 path: (output, conv events, ReLU events), or None when that path does not apply. With
     a ReLU the output is the ReLU's; the conv's own values exist only in its events. With `ref`
     (the float reference's input) the events also carry the reference's values and statistics."""
-    if not lc.accum_lossless or (relu_lc is not None and relu_lc.inputs[0] != lc.result):
+    if relu_lc is not None and relu_lc.inputs[0] != lc.result:
         return None
+    if not lc.accum_lossless:
+        return None if (ref is not None or _gemm_path(lc)) else _narrow_fast(graph, layer, lc, x, relu_lc)
     wr, br, w_ovf = _weights(graph, layer, lc)
     tin, acc_t = lc.inputs[0], lc.accum
-    acc0 = acc_t.cast(br, lc.bias) if br is not None else np.zeros(wr.shape[0], np.int64)
+    acc0 = _acc0(lc, br, wr.shape[0])
     fw = graph.weights[layer.name]
     fref = None if ref is None else (ref, fw["weight"], fw.get("bias"), relu_lc is None)
     fast = sim_conv.conv(x, wr, acc0, acc_t.frac - tin.frac - lc.weight.frac, layer.kernel, layer.stride,
@@ -101,14 +138,32 @@ def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None):
     return out, conv_ev, relu_ev
 
 
+def _narrow_fast(graph, layer, lc, x, relu_lc):
+    """conv_fast for an accumulator that rounds each product: sim_narrow with the cast (and ReLU)
+    in its epilogue."""
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    got = sim_narrow.conv(x, wr, _acc0(lc, br, wr.shape[0]), lc.inputs[0].frac + lc.weight.frac, lc.accum,
+                          layer.kernel, layer.stride, layer.padding, lc.result,
+                          relu_lc.result if relu_lc is not None else None)
+    if got is None:
+        return None
+    out, st, events = got
+    return (out, {"overflows": st[0], "weight_overflows": w_ovf, "minmax": tuple(st[1:3]), "count": out.size,
+                  "accum_overflows": events}, {"overflows": st[3], "minmax": tuple(st[4:6])})
+
+
 def _dense(graph, layer, lc, ins):
     x = ins[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
+    acc0 = _acc0(lc, br, wr.shape[0])
     x2 = x.reshape(x.shape[0], -1)
-    acc, acc_ev = _dot(x2.astype(np.float64) if (lc.accum_lossless or _wraps_exactly(lc)) else x2,
-                       wr, br, lc, xmax=_type_bound(lc.inputs[0], x))
-    out, ev = _cast_out(lc, acc[:, :, None, None], lc.accum)
-    ev.update(accum_overflows=acc_ev, weight_overflows=w_ovf)
+    got = _dot(x2.astype(np.float64), wr, acc0, lc, xmax=_type_bound(lc.inputs[0], x)) if _gemm_path(lc) else None
+    if got is None:
+        acc, events = _products(x2[:, :, None, None], wr[:, :, None, None], acc0, lc, (1, 1), (1, 1), (0, 0))
+    else:
+        acc, events = got[0][:, :, None, None], got[1]
+    out, ev = _cast_out(lc, acc, lc.accum)
+    ev.update(accum_overflows=events, weight_overflows=w_ovf)
     return out, ev
 
 

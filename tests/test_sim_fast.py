@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hwsim import config as cfg, sim_conv, simulate, sim_weights, threads, zoo
+from hwsim import config as cfg, sim_conv, sim_float, sim_ops, simulate, sim_weights, threads, zoo
 from hwsim.fixed import QUANT_MODES, FixedType
 from hwsim.fixed.fast import cast_row, quantize_counted, rules
 from hwsim.sim_ops import maxpool
@@ -207,3 +207,63 @@ def test_a_forked_child_runs_the_threaded_kernels():
     child = q.get(timeout=120)
     p.join(30)
     assert p.exitcode == 0 and child.tolist() == parent.tolist()
+
+
+SMALL = {"squeezenet1_0": (3, 48, 48), "squeezenet1_1": (3, 48, 48), "squeezenet1_0_simple_bypass": (3, 48, 48),
+         "squeezenet1_0_complex_bypass": (3, 48, 48), "alexnet": (3, 63, 63)}
+
+
+def _counting(monkeypatch, module, name, calls):
+    f = getattr(module, name)
+
+    def counted(*a):
+        calls[name] = calls.get(name, 0) + 1
+        return f(*a)
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.mark.parametrize("name", zoo.names())
+@pytest.mark.parametrize("narrow", [False, True])
+def test_fused_statistics_equal_the_two_pass_path_on_every_zoo_net(name, narrow, monkeypatch):
+    """reference=True: the epilogues' figures (sqnr, squared sums, max error, counts, min/max) equal
+    a float reference run layer by layer plus a pass of error_rows, value for value and bit for bit;
+    so do the outputs."""
+    g = zoo.build(name, input_shape=SMALL.get(name), seed=5)
+    c = _narrow_config(g) if narrow else cfg.load(None, g)
+    x = np.random.default_rng(21).normal(0, 2, (3,) + g.input_shape)
+    calls = {}
+    _counting(monkeypatch, sim_conv, "_epilogue_ref", calls)
+    _counting(monkeypatch, sim_ops, "_maxpool_stats", calls)
+    fused = simulate.run(g, x, c, reference=True)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(simulate, "FUSED", False)
+        two_pass = simulate.run(g, x, c, reference=True)
+        assert simulate.run(g, x, c, reference=True, keep=True).stats == two_pass.stats
+    assert calls.get("_epilogue_ref", 0) > 0          # the fused kernels did run
+    if any(l.kind == "maxpool" for l in g.layers):
+        assert calls.get("_maxpool_stats", 0) > 0
+    assert int((fused.raw != two_pass.raw).sum()) == 0
+    assert fused.stats == two_pass.stats
+    assert all(s.sqnr_db is not None and s.sq_signal > 0 for s in fused.stats)
+    if narrow:
+        assert any(s.overflows for s in fused.stats)
+
+
+def test_statistics_do_not_depend_on_the_thread_split_nor_the_batch():
+    """Per-row sums over tiles fixed by the layer's shape: the same figures with any number of worker
+    threads and shares; the float reference gives every image the values it gets alone."""
+    from hwsim import reference
+    g = zoo.build("squeezenet_mini")
+    x = np.random.default_rng(22).normal(0, 2, (4,) + g.input_shape)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sim_float, "TILE", 32)      # several tiles per image
+        base = simulate.run(g, x, reference=True)
+    for workers, share in [(1, 256), (3, 1), (2, 7)]:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(threads, "workers", lambda: workers)
+            m.setattr(sim_conv, "MIN_SHARE", share)
+            m.setattr(sim_float, "TILE", 32)
+            again = simulate.run(g, x, reference=True)
+        assert again.stats == base.stats and int((again.raw != base.raw).sum()) == 0
+    ref = reference.run(g, x)
+    assert np.array_equal(ref, np.concatenate([reference.run(g, x[i:i + 1]) for i in range(4)]))

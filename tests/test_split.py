@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from hwsim import config as cfg, sim_conv, sim_layers, sim_ops, simulate, threads, zoo
+from hwsim import config as cfg, sim_conv, sim_float, sim_layers, sim_narrow, sim_ops, simulate, threads, zoo
 from hwsim.fixed import fast
 from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU, pool_out
 
@@ -42,6 +42,7 @@ def _general(monkeypatch):
     monkeypatch.setattr(simulate, "maxpool", lambda *a, **k: None)
     monkeypatch.setattr(sim_layers, "maxpool", lambda *a, **k: None)
     monkeypatch.setattr(simulate, "quantize_counted", lambda *a, **k: None)
+    monkeypatch.setattr(sim_narrow, "conv", lambda *a, **k: None)
 
 
 @st.composite
@@ -77,6 +78,18 @@ PRECISIONS = [
                 "p": {"result": "ap_fixed<6,1,AP_RND_ZERO,AP_SAT_ZERO>"}}},
     {"input": "ap_fixed<6,2,AP_RND,AP_WRAP>", "default": {"weight": "ap_fixed<5,1>",
                                                           "result": "ap_fixed<8,3,AP_TRN,AP_WRAP>"}},
+    # explicit accumulators: products rounded into a wrapping accum_t (sim_narrow._dot_rounded),
+    {"default": {"accum": "ap_fixed<16,6>"}},
+    {"input": "ap_fixed<10,3>", "default": {"accum": "ap_fixed<11,4,AP_RND_CONV,AP_WRAP>"}},
+    # ... rounded into a saturating one (sim_narrow._per_step),
+    {"input": "ap_fixed<10,3>", "default": {"accum": "ap_fixed<10,2,AP_RND,AP_SAT>",
+                                            "result": "ap_fixed<8,2,AP_RND,AP_SAT_SYM>"}},
+    {"default": {"accum": "ap_fixed<12,3,AP_RND_ZERO,AP_SAT_SYM>"}},
+    {"default": {"accum": "ap_ufixed<12,3,AP_TRN_ZERO,AP_SAT_ZERO>"}},
+    # ... and entering a saturating one unrounded: the GEMM when no partial sum can saturate, else
+    # the per-step kernel
+    {"input": "ap_fixed<8,3>", "default": {"weight": "ap_fixed<6,1>", "accum": "ap_fixed<24,10,AP_TRN,AP_SAT>"}},
+    {"input": "ap_fixed<8,3>", "default": {"weight": "ap_fixed<6,1>", "accum": "ap_fixed<13,2,AP_TRN,AP_SAT>"}},
 ]
 
 
@@ -90,11 +103,11 @@ def _assert_same(a, b):
     assert a.stats == b.stats
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(net=nets(), batch=st.integers(1, 3), workers=st.sampled_from((1, 2, 3, 4, 5)),
-       share=st.sampled_from((1, 2, 3, 5, 7, 256)), prec=st.sampled_from(range(len(PRECISIONS))),
-       reference=st.booleans())
-def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch, workers, share, prec,
+       share=st.sampled_from((1, 2, 3, 5, 7, 256)), tile=st.sampled_from((1, 5, 16, 1024)),
+       prec=st.sampled_from(range(len(PRECISIONS))), reference=st.booleans())
+def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch, workers, share, tile, prec,
                                                         reference):
     g, rng = net
     c = cfg.load({"precision": PRECISIONS[prec]} if PRECISIONS[prec] else None, g)
@@ -102,6 +115,8 @@ def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch
     threads.limit_workers(workers)
     mp = split_state
     mp.setattr(sim_conv, "MIN_SHARE", share)
+    mp.setattr(sim_narrow, "MIN_SHARE", share)
+    mp.setattr(sim_float, "TILE", tile)
     mp.setattr(sim_ops, "MIN_PLANES", share)
     mp.setattr(fast, "MIN_ROWS", share)
     _, oh, ow = g.shape("c")

@@ -201,6 +201,29 @@ def round_shift(p, k, q):
 
 
 @numba.njit(cache=True, inline="always")
+def round_float(y, q):
+    """Round an exact double y to an integer (as a double) with quantization code q; the scalar
+    _round_float (exact: y + 0.5 is never formed, only floor(y) + 0.5, exact while |y| < 2**52)."""
+    if q == 0:
+        return np.floor(y)
+    if q == 1:
+        return np.trunc(y)
+    if q == 6:
+        return np.rint(y)
+    fl = np.floor(y)
+    half = fl + 0.5
+    if q == 2:     # AP_RND
+        inc = y >= half
+    elif q == 4:   # AP_RND_MIN_INF
+        inc = y > half
+    elif q == 5:   # AP_RND_INF
+        inc = y > half or (y == half and y > 0)
+    else:          # AP_RND_ZERO
+        inc = y > half or (y == half and y < 0)
+    return fl + 1.0 if (inc and y != fl) else fl
+
+
+@numba.njit(cache=True, inline="always")
 def overflow_scalar(v, o, lo, hi, width, signed):
     """(value after the overflow mode o, 1 if it acted else 0) for a rounded value v."""
     if v > lo and v <= hi:
