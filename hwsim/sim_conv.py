@@ -19,11 +19,13 @@ import numpy as np
 from .fixed import FixedType
 from . import sim_float
 from .fixed.fast import cast_row, rules
+from .sim_ops import tile_error
 from .threads import parallel_map, scratch, single_threaded_blas, split
 
 F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
 MIN_SHARE = 256      # output positions per worker share at the least (tests lower it)
+MAX_SHARE = 2048     # and at most about this many when there is more work (buffers stay in cache)
 
 
 def chunk_bounds(mag: np.ndarray) -> list[int] | None:
@@ -121,44 +123,26 @@ def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
     return st
 
 
-@numba.njit(cache=True, inline="always")
-def _row_error(raw, ref, scale):
-    """sim_ops._row_error, operation for operation (a kernel inlines only its own file's functions
-    into numba's cache safely); tests hold the fused statistics equal to the two-pass ones."""
-    e = 0.0
-    s = 0.0
-    m = 0.0
-    for t in range(raw.shape[0]):
-        f = np.float64(ref[t])
-        d = f - raw[t] * scale
-        e += d * d
-        s += f * f
-        m = max(m, abs(d))
-    return e, s, m
-
-
 @numba.njit(cache=True, nogil=True)
-def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, ow, out, gf, bias, has_bias,
-                  scale1, scale2, ref_out, ref_relu, err1, sig1, err2, sig2):
-    """_epilogue for one tile [start, stop) of whole output rows (columns off.. of g), together with
-    the float reference: y = gf[oc, t] (+ bias[oc]) is written to ref_out (when not empty), its ReLU
-    to ref_relu, and the error statistics of each output row (sim_ops.error_rows' figures) to
-    err1/sig1 (the conv) and err2/sig2 (the ReLU). Returns the counts as _epilogue, and the max
-    errors."""
+def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bias, has_bias,
+                  cv, cy, ref_out, ref_relu):
+    """_epilogue for one tile [start, stop) of whole output rows of one image (columns off.. of g),
+    together with the float reference y = gf[oc, t] (+ bias[oc]): the conv's values and y go to
+    cv / cy (O, length) for the statistics, y also to ref_out when that is not empty; with `relu`
+    out and ref_relu get the ReLU's values, else out gets the conv's. Returns the counts as
+    _epilogue."""
     chunks, outs = g.shape[0], g.shape[1]
     length = stop - start
     p = out.shape[2]
-    oh = p // ow
+    b = start // p                       # a tile lies inside one image
+    q0 = start - b * p                   # its first position in the image
     acc = np.empty(length, np.int64)
-    val = np.empty(length, np.int64)
     val2 = np.empty(length, np.int64)
-    y = np.empty(length, np.float32)
-    y2 = np.empty(length, np.float32)
     keep = ref_out.shape[0] > 0
     st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
-    m1 = 0.0
-    m2 = 0.0
     for oc in range(outs):
+        val = cv[oc]
+        y = cy[oc]
         for t in range(length):
             acc[t] = np.int32(g[0, oc, off + t])
         for i in range(1, chunks):
@@ -170,37 +154,31 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, ow, out, gf
         st[0] += c
         st[1] = min(st[1], mn)
         st[2] = max(st[2], mx)
+        gr = gf[oc]
+        bo = bias[oc]
         for t in range(length):
-            y[t] = gf[oc, t] + bias[oc] if has_bias else gf[oc, t]
+            y[t] = gr[t] + bo if has_bias else gr[t]
+        if keep:
+            ro = ref_out[b, oc]
+            for t in range(length):
+                ro[q0 + t] = y[t]
+        ob = out[b, oc]
         if relu:
             for t in range(length):
                 acc[t] = max(val[t], 0)
-                v = y[t]
-                y2[t] = v if (v >= 0 or v != v) else np.float32(0)
             c, mn, mx = cast_row(acc, val2, cast2)
             st[3] += c
             st[4] = min(st[4], mn)
             st[5] = max(st[5], mx)
-        for r in range(length // ow):
-            q = start // ow + r                  # the tile's rows, from its own base
-            b, yy = q // oh, q % oh
-            t0 = r * ow
-            e, s, mr = _row_error(val[t0:t0 + ow], y[t0:t0 + ow], scale1)
-            err1[b, oc, yy] = e
-            sig1[b, oc, yy] = s
-            m1 = max(m1, mr)
-            if keep:
-                ref_out[b, oc, yy * ow:yy * ow + ow] = y[t0:t0 + ow]
-            if relu:
-                e, s, mr = _row_error(val2[t0:t0 + ow], y2[t0:t0 + ow], scale2)
-                err2[b, oc, yy] = e
-                sig2[b, oc, yy] = s
-                m2 = max(m2, mr)
-                ref_relu[b, oc, yy * ow:yy * ow + ow] = y2[t0:t0 + ow]
-                out[b, oc, yy * ow:yy * ow + ow] = val2[t0:t0 + ow]
-            else:
-                out[b, oc, yy * ow:yy * ow + ow] = val[t0:t0 + ow]
-    return st, m1, m2
+            rr = ref_relu[b, oc]
+            for t in range(length):
+                v = y[t]
+                rr[q0 + t] = v if (v >= 0 or v != v) else np.float32(0)
+                ob[q0 + t] = val2[t]
+        else:
+            for t in range(length):
+                ob[q0 + t] = val[t]
+    return st
 
 
 def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
@@ -237,10 +215,10 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     acc0 = acc0.astype(np.int64)
     relu = relu_t is not None
     if ref is None:
-        cuts = split(n * oh * ow, MIN_SHARE)
+        cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
     else:
         tl = sim_float.tiles(n, oh, ow)
-        groups = sim_float.shares(tl, MIN_SHARE)
+        groups = sim_float.shares(tl, MIN_SHARE, MAX_SHARE)
         cuts = [(tl[a][0], tl[b - 1][1]) for a, b in groups]
         xf = np.ascontiguousarray(ref[0], np.float32)
         wf, bias, has_bias = sim_float.prepare(ref[1], ref[2])
@@ -267,15 +245,22 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         if ref is None:
             return _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0
         st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
-        first = True
-        for t0, t1 in tl[groups[i][0]:groups[i][1]]:
+        mine = tl[groups[i][0]:groups[i][1]]
+        longest = max(t1 - t0 for t0, t1 in mine)
+        cv_buf = np.empty(wm.shape[0] * longest, np.int64)
+        for j, (t0, t1) in enumerate(mine):
             gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
-            s, a1, a2 = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, ow, out, gf, bias,
-                                      has_bias, scale1, scale2, ref_out, ref_relu, rows[0], rows[1], err2, sig2)
-            st = s if first else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
-                                           st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
-            first = False
-            m1, m2 = max(m1, a1), max(m2, a2)
+            cv = cv_buf[:wm.shape[0] * (t1 - t0)].reshape(1, wm.shape[0], t1 - t0)
+            cy = scratch(4, (1, wm.shape[0], t1 - t0))
+            s = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias, has_bias,
+                              cv[0], cy[0], ref_out, ref_relu)
+            st = s if j == 0 else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
+                                            st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
+            # the statistics of the tile's rows while its values are in cache (sim_ops.error_rows')
+            b, q0 = divmod(t0, oh * ow)
+            m1 = max(m1, tile_error(cv, cy, 0, 0, (t1 - t0) // ow, ow, scale1, rows[0], rows[1], b, q0 // ow))
+            if relu:
+                m2 = max(m2, tile_error(out, ref_relu, b, q0, (t1 - t0) // ow, ow, scale2, err2, sig2, b, q0 // ow))
         return st, m1, m2
 
     with single_threaded_blas():

@@ -27,13 +27,15 @@ def tiles(n: int, oh: int, ow: int) -> list[tuple[int, int]]:
             for b in range(n) for y in range(0, oh, per)]
 
 
-def shares(tile_list: list[tuple[int, int]], min_positions: int) -> list[tuple[int, int]]:
-    """Tile index ranges [a, b), one per worker share of about min_positions positions at least."""
+def shares(tile_list: list[tuple[int, int]], min_positions: int, max_positions: int) -> list[tuple[int, int]]:
+    """Tile index ranges [a, b): at least one per worker when each then has min_positions positions,
+    and more when needed to keep them near max_positions."""
     k = len(tile_list)
     if not k:
         return []
     total = tile_list[-1][1] - tile_list[0][0]
     jobs = max(1, min(threads.workers(), k, total // max(1, min_positions)))
+    jobs = min(k, max(jobs, -(-total // max_positions)))
     bounds = [k * i // jobs for i in range(jobs + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
@@ -131,8 +133,8 @@ def conv(x: np.ndarray, w: np.ndarray, b, kernel, stride, padding, relu: bool = 
             g = tile_gemm(x, wm, geom, oh, ow, start, stop)
             _bias_relu(g, bias, has, relu, start, stop, out, out_relu)
 
-    from .sim_conv import MIN_SHARE
-    cuts = shares(tl, MIN_SHARE)
+    from .sim_conv import MAX_SHARE, MIN_SHARE
+    cuts = shares(tl, MIN_SHARE, MAX_SHARE)
     with single_threaded_blas():
         parallel_map(part, len(cuts))
     shape = (n, o, oh, ow)

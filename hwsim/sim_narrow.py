@@ -29,6 +29,7 @@ from .fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_float, round
 from .threads import parallel_map, split
 
 MIN_SHARE = 64       # output positions per worker share at the least (tests lower it)
+MAX_SHARE = 512      # and at most about this many when there is more work
 BLOCK = 4            # output positions that share each weight load in _dot_rounded
 _EXACT = 2.0 ** 53
 
@@ -203,7 +204,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
         return None
     acc0 = acc0.astype(np.int64)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
-    cuts = split(n * oh * ow, MIN_SHARE)
+    cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
     wf = wm.astype(np.float64)
     wt = np.ascontiguousarray(wm.T)
     o, lo, hi = OVF_CODES[acc_t.overflow], acc_t.raw_min, acc_t.raw_max

@@ -185,6 +185,27 @@ def _error_rows(raw, ref, scale, err, sig):
     return m
 
 
+@numba.njit(cache=True, nogil=True)
+def _tile_error(raw, ref, b, q0, nrows, ow, scale, err, sig, eb, ey):
+    """_row_error of the rows raw[b, c, q0 + r*ow : q0 + (r+1)*ow] (and ref's) for every channel c
+    and r < nrows, stored at err[eb, c, ey + r] (sig the same). Returns the max error."""
+    m = 0.0
+    for c in range(raw.shape[1]):
+        for r in range(nrows):
+            i = q0 + r * ow
+            e, s, mr = _row_error(raw[b, c, i:i + ow], ref[b, c, i:i + ow], scale)
+            err[eb, c, ey + r] = e
+            sig[eb, c, ey + r] = s
+            m = max(m, mr)
+    return m
+
+
+def tile_error(raw, ref, b, q0, nrows, ow, scale, err, sig, eb, ey) -> float:
+    """error_rows' figures for whole output rows of (N, C, P) arrays, written into (N, C, H) ones:
+    the fused kernels' statistics, computed on a tile while it is in cache."""
+    return float(_tile_error(raw, ref, b, q0, nrows, ow, scale, err, sig, eb, ey))
+
+
 def error_rows(raw: np.ndarray, ref: np.ndarray, frac: int):
     """The error statistics of raw NCHW mantissas with `frac` fractional bits against a float
     reference of the same shape, per output row: (squared errors (N, C, H), squared reference

@@ -60,9 +60,13 @@ def parallel_map(fn, n_jobs: int) -> list:
     return list(_POOL[0].map(fn, range(n_jobs)))
 
 
-def split(total: int, min_size: int = 1) -> list[tuple[int, int]]:
-    """[start, stop) ranges covering range(total): one per worker, each at least min_size long."""
+def split(total: int, min_size: int = 1, max_size: int | None = None) -> list[tuple[int, int]]:
+    """[start, stop) ranges covering range(total): one per worker, each at least min_size long; with
+    max_size, more ranges when needed to keep each at most about max_size long (the pool hands
+    them out in turn, and a small range's buffers stay in cache)."""
     jobs = max(1, min(workers(), total // max(1, min_size)))
+    if max_size:
+        jobs = max(jobs, min(-(-total // max_size), total))
     cuts = [total * i // jobs for i in range(jobs + 1)]
     return list(zip(cuts[:-1], cuts[1:]))
 

@@ -1,10 +1,12 @@
 """Simulator throughput against PyTorch fp32, all measured in this one run.
 
-SqueezeNet 1.1 at 3x227x227, batch 8. Lossless accumulators (exact GEMM path) and an explicit narrow
-accum_t (hls4ml semantics: every product cast) against torch fp32 on the same input. Torch and the
-lossless simulator are timed alternately, repeat after repeat, so a change in machine load affects
-both; each figure is the best of its repeats. Last line:
-RESULT lossless_vs_torch=<x> narrow_vs_torch=<y>
+SqueezeNet 1.1 at 3x227x227, batch 8, on the same input: torch fp32; the float reference alone
+(hwsim.reference); the simulator with lossless accumulators (exact GEMM path); the same with the
+float reference and per-layer statistics (what `compare` runs); and an explicit narrow accum_t
+ap_fixed<16,6> (hls4ml semantics: every product cast). All five are timed in turn, repeat after
+repeat, so a change in machine load affects each alike; each figure is the best of its repeats and
+is reported as a throughput ratio against torch. Last line:
+RESULT lossless_vs_torch=<x> stats_vs_torch=<y> narrow_vs_torch=<z> reference_vs_torch=<r>
 """
 from __future__ import annotations
 
@@ -25,15 +27,6 @@ def interleaved_best(fns, repeats: int) -> list[float]:
     return best
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--batch", type=int, default=8)
@@ -42,7 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from hwsim import config as cfg, simulate, zoo
+    from hwsim import config as cfg, reference, simulate, zoo
     from hwsim.torch_export import to_torch
 
     g = zoo.build("squeezenet1_1", input_shape=(3, args.size, args.size))
@@ -51,21 +44,26 @@ def main() -> None:
     xt = torch.from_numpy(x)
     lossless = cfg.load(None, g)
     narrow = cfg.load({"precision": {"default": {"accum": "ap_fixed<16,6>"}}}, g)
-    simulate.run(g, x[:1], narrow, reference=False)      # compile the numba kernels once
-    simulate.run(g, x, lossless, reference=False)
+    runs = {"torch fp32": lambda: module(xt),
+            "hwsim float reference": lambda: reference.run(g, x),
+            "hwsim lossless accum": lambda: simulate.run(g, x, lossless, reference=False),
+            "hwsim lossless + reference + stats": lambda: simulate.run(g, x, lossless, reference=True),
+            "hwsim narrow accum_t ap_fixed<16,6>": lambda: simulate.run(g, x, narrow, reference=False)}
     with torch.no_grad():
-        module(xt)
-        t_torch, t_lossless = interleaved_best(
-            [lambda: module(xt), lambda: simulate.run(g, x, lossless, reference=False)], args.repeats)
-    t_stats = best_of(lambda: simulate.run(g, x, lossless, reference=True), 1)
-    t_narrow = best_of(lambda: simulate.run(g, x, narrow, reference=False), max(1, args.repeats - 1))
+        for fn in runs.values():        # compile / load the numba kernels, warm the caches
+            fn()
+        times = dict(zip(runs, interleaved_best(list(runs.values()), args.repeats)))
     n = args.batch
-    print(f"squeezenet1_1 3x{args.size}x{args.size}, batch {n}, {torch.get_num_threads()} torch threads")
-    print(f"torch fp32                 {t_torch:8.3f} s  {n / t_torch:8.1f} img/s")
-    print(f"hwsim lossless accum       {t_lossless:8.3f} s  {n / t_lossless:8.1f} img/s")
-    print(f"hwsim lossless + SQNR ref  {t_stats:8.3f} s  {n / t_stats:8.1f} img/s")
-    print(f"hwsim narrow accum_t       {t_narrow:8.3f} s  {n / t_narrow:8.1f} img/s")
-    print(f"RESULT lossless_vs_torch={t_torch / t_lossless:.3f} narrow_vs_torch={t_torch / t_narrow:.3f}")
+    t_torch = times["torch fp32"]
+    print(f"squeezenet1_1 3x{args.size}x{args.size}, batch {n}, {torch.get_num_threads()} torch threads, "
+          f"best of {args.repeats}")
+    for name, t in times.items():
+        print(f"{name:37s} {t:7.3f} s  {n / t:7.1f} img/s  {t_torch / t:5.2f}x torch")
+    ratio = {k: t_torch / v for k, v in times.items()}
+    print(f"RESULT lossless_vs_torch={ratio['hwsim lossless accum']:.3f} "
+          f"stats_vs_torch={ratio['hwsim lossless + reference + stats']:.3f} "
+          f"narrow_vs_torch={ratio['hwsim narrow accum_t ap_fixed<16,6>']:.3f} "
+          f"reference_vs_torch={ratio['hwsim float reference']:.3f}")
 
 
 if __name__ == "__main__":
