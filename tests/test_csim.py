@@ -151,6 +151,7 @@ def test_default_fire_project_csim_with_1_and_3_images(tmp_path, capsys, monkeyp
     try:
         out = tmp_path / "fire"
         assert cli.main(["generate", "--model", "fire", "-o", str(out)]) == 0
+        capsys.readouterr()                  # the generate line
         for images in (1, 3):
             assert cli.main(["csim", str(out), "--images", str(images), "--quiet"]) == 0
             assert capsys.readouterr().out.strip() == \
