@@ -333,3 +333,14 @@ def test_class_count_follows_the_weight_file(tmp_path, capsys):
     import json as _json
     layers = {l["name"]: l for l in _json.loads(capsys.readouterr().out)["layers"]}
     assert layers["conv10"]["shape"][0] == 7
+
+
+def test_allowed_nonfinite_weights_reach_the_project(files, tmp_path, monkeypatch):
+    """--allow-nonfinite-weights: generate writes them, and csim's project reader accepts them."""
+    from hwsim.codegen import project
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "p"
+    assert cli.main(["generate", "--model", "squeezenet_mini", "--weights", str(files / "nan.pth"),
+                     "--allow-nonfinite-weights", "-o", str(out)]) == 0
+    proj = project.read(out)
+    assert np.isnan(proj.graph.weights["conv1"]["weight"]).sum() == 1

@@ -70,6 +70,7 @@ def read(folder: str | Path) -> Project:
     if any(l.has_weights for l in graph.layers):
         if not weights.is_file():
             raise InputError(f"{folder}: {WEIGHTS_FILE} is missing")
-        graph = zoo.load_weights(graph, weights)
+        # generate refused NaN / inf weights unless they were allowed: what it wrote is what it meant
+        graph = zoo.load_weights(graph, weights, allow_nonfinite=True)
     config = cfg.load(body["config"], graph)
     return Project(folder, body["model"], kwargs, str(body["backend"]), str(body.get("tool", "")), graph, config)
