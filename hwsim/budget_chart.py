@@ -142,7 +142,7 @@ def svg(r: BudgetReport, width: int = 760) -> str:
     rs = rows(r)
     left, right, row_h, gauge_top = 130, 70, 22, 30
     plot_w = width - left - right
-    top = gauge_top + 80
+    top = gauge_top + 62
     height = top + row_h * len(rs) + 50
     esc = html.escape
     t = r.totals
@@ -160,7 +160,11 @@ def svg(r: BudgetReport, width: int = 760) -> str:
          f'<line x1="{gx(r.budget_bits):.1f}" y1="{gauge_top}" x2="{gx(r.budget_bits):.1f}" y2="{gauge_top + 36}" '
          f'stroke="{COLORS["budget"]}" stroke-width="2"/>',
          f'<text x="{gx(r.budget_bits) - 4:.1f}" y="{gauge_top + 48}" text-anchor="end" fill="{COLORS["budget"]}">'
-         f'budget {esc(format_budget(r.budget_bits))}</text>']
+         f'budget {esc(format_budget(r.budget_bits))}</text>',
+         f'<line x1="{left}" y1="{gauge_top + 30}" x2="{left + plot_w}" y2="{gauge_top + 30}" stroke="#333"/>',
+         f'<text x="{left}" y="{gauge_top + 42}" text-anchor="middle">0</text>']
+    if r.fits_budget:
+        p.append(f'<text x="{gx(t.onchip_bits) + 4:.1f}" y="{gauge_top + 22}">{esc(_share(r))}</text>')
     uname, ubits = unit(max((x.bits for x in rs), default=0))
     largest = max((x.bits for x in rs), default=1) or 1
     mx = lambda bits: left + plot_w * bits / (largest * 1.16)  # noqa: E731
