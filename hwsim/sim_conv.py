@@ -25,7 +25,7 @@ from .threads import parallel_map, scratch, single_threaded_blas, split
 F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
 MIN_SHARE = 256      # output positions per worker share at the least (tests lower it)
-MAX_SHARE = 2048     # and at most about this many when there is more work (buffers stay in cache)
+MAX_SHARE = 8192     # and at most about this many when there is more work (buffers stay in cache)
 
 
 def chunk_bounds(mag: np.ndarray) -> list[int] | None:

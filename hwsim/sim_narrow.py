@@ -31,6 +31,7 @@ from .threads import parallel_map, split
 MIN_SHARE = 64       # output positions per worker share at the least (tests lower it)
 MAX_SHARE = 512      # and at most about this many when there is more work
 BLOCK = 4            # output positions that share each weight load in _dot_rounded
+FLOAT32 = True       # _dot_rounded in float32 where that is exact (tests turn it off to cover float64)
 _EXACT = 2.0 ** 53
 
 
@@ -56,9 +57,9 @@ def _gather(x, pos, kh, kw, sh, sw, ph, pw, oh, ow, scale, buf):
 
 
 @numba.njit(cache=True, inline="always", fastmath={"reassoc"})
-def _dot4(b0, b1, b2, b3, wr, q):
+def _dot4(b0, b1, b2, b3, wr, q, zero):
     """sum_t round(b_u[t] * wr[t]) for four term vectors b_u (exact integers: any order)."""
-    a0 = a1 = a2 = a3 = 0.0
+    a0 = a1 = a2 = a3 = zero
     for t in range(wr.shape[0]):
         wv = wr[t]
         a0 += round_float(b0[t] * wv, q)
@@ -71,11 +72,13 @@ def _dot4(b0, b1, b2, b3, wr, q):
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _dot_rounded(x, w, scale, q, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, acc):
     """acc[oc, pos - start] = sum over terms t of round(x_t * w[oc, t] * scale) for the positions in
-    [start, stop): w (O, K) float64 raw weights, scale = 2**-k. Exact integers below 2**53, so the
-    order of the sum is free (reassoc). Each mode has its own call of _dot4 with a constant code, so
+    [start, stop): w (O, K) raw weights as floats, scale = 2**-k. The products and sums are exact
+    integers (below 2**53 in float64, 2**24 in float32, checked by `conv`), so the order of the sum
+    is free (reassoc). Each mode has its own call of _dot4 with a constant code, so
     the rounding inlines into a vector loop."""
     outs, k = w.shape
-    buf = np.zeros((BLOCK, k))
+    buf = np.zeros((BLOCK, k), w.dtype)     # float64, or float32 where that is exact (the caller checks)
+    zero = buf[0, 0]
     for r0 in range(start, stop, BLOCK):
         nb = min(BLOCK, stop - r0)
         for u in range(BLOCK):
@@ -88,19 +91,19 @@ def _dot_rounded(x, w, scale, q, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, ac
         for oc in range(outs):
             wr = w[oc]
             if q == 0:
-                a = _dot4(b0, b1, b2, b3, wr, 0)
+                a = _dot4(b0, b1, b2, b3, wr, 0, zero)
             elif q == 1:
-                a = _dot4(b0, b1, b2, b3, wr, 1)
+                a = _dot4(b0, b1, b2, b3, wr, 1, zero)
             elif q == 2:
-                a = _dot4(b0, b1, b2, b3, wr, 2)
+                a = _dot4(b0, b1, b2, b3, wr, 2, zero)
             elif q == 3:
-                a = _dot4(b0, b1, b2, b3, wr, 3)
+                a = _dot4(b0, b1, b2, b3, wr, 3, zero)
             elif q == 4:
-                a = _dot4(b0, b1, b2, b3, wr, 4)
+                a = _dot4(b0, b1, b2, b3, wr, 4, zero)
             elif q == 5:
-                a = _dot4(b0, b1, b2, b3, wr, 5)
+                a = _dot4(b0, b1, b2, b3, wr, 5, zero)
             else:
-                a = _dot4(b0, b1, b2, b3, wr, 6)
+                a = _dot4(b0, b1, b2, b3, wr, 6, zero)
             for u in range(nb):
                 acc[oc, base + u] = np.int64(a[u])
 
@@ -200,12 +203,17 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
     q = QUANT_MODES.index(acc_t.quant)
     pbits = _bits(x) + _bits(wm)
     rounded = wraps and k > 0 and pbits <= 52 and wm.shape[1] * (2.0 ** max(pbits - k, 0) + 1) < _EXACT
+    # float32 (twice the lanes) when the products are exact in it and no partial sum reaches 2**24:
+    # each |round(x*w*2**-k)| <= max|x| * |w| * 2**-k + 1
+    xmax = float(np.abs(x).max(initial=0))
+    f32 = FLOAT32 and rounded and pbits <= 24 and float((xmax * np.abs(wm).sum(axis=1) * 2.0 ** -k).max(initial=0)
+                                            + wm.shape[1]) < 2.0 ** 24
     if not rounded and (pbits > 62 or (k < 0 and pbits - k > 62)):
         return None
     acc0 = acc0.astype(np.int64)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
-    wf = wm.astype(np.float64)
+    wf = wm.astype(np.float32 if f32 else np.float64)
     wt = np.ascontiguousarray(wm.T)
     o, lo, hi = OVF_CODES[acc_t.overflow], acc_t.raw_min, acc_t.raw_max
 

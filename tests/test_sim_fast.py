@@ -267,3 +267,27 @@ def test_statistics_do_not_depend_on_the_thread_split_nor_the_batch():
         assert again.stats == base.stats and int((again.raw != base.raw).sum()) == 0
     ref = reference.run(g, x)
     assert np.array_equal(ref, np.concatenate([reference.run(g, x[i:i + 1]) for i in range(4)]))
+
+
+@pytest.mark.parametrize("quant", QUANT_MODES)
+@pytest.mark.parametrize("ovf", ["AP_WRAP", "AP_SAT", "AP_SAT_SYM", "AP_SAT_ZERO"])
+@pytest.mark.parametrize("f32", [True, False])
+def test_narrow_kernels_equal_the_scalar_loops(quant, ovf, f32, monkeypatch):
+    """sim_narrow (vectorized rounded sums, per-step kernel) against sim_ops' scalar per-product loops,
+    accumulator values and overflow events, with a mid-row split over three workers."""
+    from hwsim import sim_narrow
+    from hwsim.sim_ops import accumulate_products, im2col
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    monkeypatch.setattr(sim_narrow, "MIN_SHARE", 5)
+    monkeypatch.setattr(sim_narrow, "FLOAT32", f32)
+    rng = np.random.default_rng(QUANT_MODES.index(quant))
+    x = rng.integers(-2 ** 11, 2 ** 11, (2, 6, 7, 9))
+    w = rng.integers(-2 ** 7, 2 ** 7, (5, 6, 3, 3))
+    acc_t = FixedType(14, 5, True, quant, ovf)
+    acc0 = rng.integers(acc_t.raw_min // 4, acc_t.raw_max // 4, 5)
+    got = sim_narrow.conv(x, w, acc0, 12, acc_t, (3, 3), (2, 1), (1, 1), acc_t)
+    assert got is not None
+    cols, oh, ow = im2col(x, (3, 3), (2, 1), (1, 1))
+    acc, events = accumulate_products(cols, w.reshape(5, -1), acc0, 12, acc_t)
+    want = acc.reshape(2, oh, ow, 5).transpose(0, 3, 1, 2)
+    assert int((got[0] != want).sum()) == 0 and got[2] == events and events > 0

@@ -106,9 +106,9 @@ def _assert_same(a, b):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(net=nets(), batch=st.integers(1, 3), workers=st.sampled_from((1, 2, 3, 4, 5)),
        share=st.sampled_from((1, 2, 3, 5, 7, 256)), tile=st.sampled_from((1, 5, 16, 1024)),
-       prec=st.sampled_from(range(len(PRECISIONS))), reference=st.booleans())
+       prec=st.sampled_from(range(len(PRECISIONS))), reference=st.booleans(), f32=st.booleans())
 def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch, workers, share, tile, prec,
-                                                        reference):
+                                                        reference, f32):
     g, rng = net
     c = cfg.load({"precision": PRECISIONS[prec]} if PRECISIONS[prec] else None, g)
     x = rng.normal(0, 1.5, (batch,) + g.input_shape)
@@ -117,6 +117,7 @@ def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch
     mp.setattr(sim_conv, "MIN_SHARE", share)
     mp.setattr(sim_narrow, "MIN_SHARE", share)
     mp.setattr(sim_float, "TILE", tile)
+    mp.setattr(sim_narrow, "FLOAT32", f32)
     mp.setattr(sim_ops, "MIN_PLANES", share)
     mp.setattr(fast, "MIN_ROWS", share)
     _, oh, ow = g.shape("c")

@@ -202,8 +202,9 @@ def round_shift(p, k, q):
 
 @numba.njit(cache=True, inline="always")
 def round_float(y, q):
-    """Round an exact double y to an integer (as a double) with quantization code q; the scalar
-    _round_float (exact: y + 0.5 is never formed, only floor(y) + 0.5, exact while |y| < 2**52)."""
+    """Round an exact float y to an integer (of y's float type) with quantization code q; the scalar
+    _round_float (exact: y + 0.5 is never formed, only floor(y) + 0.5, exact while |y| is below
+    2**52 for a double, 2**23 for a float32)."""
     if q == 0:
         return np.floor(y)
     if q == 1:
@@ -211,7 +212,7 @@ def round_float(y, q):
     if q == 6:
         return np.rint(y)
     fl = np.floor(y)
-    half = fl + 0.5
+    half = fl + np.float32(0.5)
     if q == 2:     # AP_RND
         inc = y >= half
     elif q == 4:   # AP_RND_MIN_INF
@@ -220,7 +221,7 @@ def round_float(y, q):
         inc = y > half or (y == half and y > 0)
     else:          # AP_RND_ZERO
         inc = y > half or (y == half and y < 0)
-    return fl + 1.0 if (inc and y != fl) else fl
+    return fl + np.float32(1.0) if (inc and y != fl) else fl
 
 
 @numba.njit(cache=True, inline="always")
