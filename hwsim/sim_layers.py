@@ -242,7 +242,8 @@ def _average(lc, terms, n):
 def _concat(graph, layer, lc, ins):
     parts, n = [], 0
     for raw, t in zip(ins, lc.inputs):
-        part, k = lc.result.cast_counted(raw, t)
+        # a raw value of the result type itself is in range: its cast is the identity
+        part, k = (raw, 0) if t == lc.result else lc.result.cast_counted(raw, t)
         parts.append(part)
         n += k
     return np.concatenate(parts, axis=1), {"overflows": n}

@@ -19,10 +19,13 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
 - dropout, flatten: identity (then cast to the result type).
 
 Execution: lossless convolutions run as exact float32 GEMMs with a fused cast epilogue (sim_conv),
-and a conv's ReLU is folded into that epilogue when neither the SQNR reference nor `keep` needs the
-conv's own output; input quantization and max pooling use one-pass threaded kernels. Whatever a
-fast path cannot prove exact or does not cover falls back to the general path (sim_ops, FixedType),
-and tests compare the two value for value and statistic for statistic.
+explicit accumulators through sim_narrow's exact kernels, and a conv's ReLU is folded into the
+epilogue when `keep` does not need the conv's own output; input quantization and max pooling use
+one-pass threaded kernels. With `reference` the float reference (hwsim.reference) runs layer by
+layer beside it, and the fast kernels produce its values and the error statistics of each output
+row as they produce the fixed-point values (FUSED; sim_ops.error_rows otherwise). Whatever a fast
+path cannot prove exact or does not cover falls back to the general path (sim_ops, FixedType), and
+tests compare the two value for value and statistic for statistic.
 """
 from __future__ import annotations
 
