@@ -4,9 +4,9 @@ Exit codes: 0 success, 1 a check failed (e.g. C-simulation mismatches), 2 bad in
 stderr naming the problem), 3 the network does not fit the budget or device (budget/tune), 70 an
 internal error (a bug in hwsim: the traceback is printed; or a crash in native code, reported in
 one line that names the stage: compare, tune and csim run in a supervised child process, see
-hwsim.supervise), 130 interrupted.
+hwsim.util.supervise), 130 interrupted.
 
-Bad input is `hwsim.errors.InputError`, raised where the input enters (argument types, file
+Bad input is `hwsim.util.errors.InputError`, raised where the input enters (argument types, file
 readers, config and model checks); nothing else is reported as bad input.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 70, 130
 
 def build_parser():
     import importlib
-    from .commands.args import Parser
+    from hwsim.commands.args import Parser
     p = Parser(
         prog="hwsim",
         description="On-chip memory budgets, bit-exact HLS generation and fixed-point accuracy "
@@ -40,7 +40,7 @@ def _first_line(e: BaseException) -> str:
 
 def _run(argv) -> int:
     import importlib
-    from .errors import InputError
+    from hwsim.util.errors import InputError
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -49,7 +49,7 @@ def _run(argv) -> int:
     mod = importlib.import_module(f"hwsim.commands.{args.command}")
     try:
         if getattr(mod, "SUPERVISED", False):    # long work: a native crash must not take us down
-            from . import supervise              # (imported here: `hwsim budget` starts without it)
+            from hwsim.util import supervise              # (imported here: `hwsim budget` starts without it)
             try:
                 return int(supervise.call(lambda: mod.run(args), f"hwsim {args.command}") or 0)
             except supervise.NativeCrash as e:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim import zoo
+from hwsim.ir import zoo
 
 
 def with_random_biases(graph, seed=1, scale=0.5):

@@ -7,7 +7,11 @@ import pickle
 import numpy as np
 import pytest
 
-from hwsim import accuracy, config as cfg, data, memory, reference, simulate, tune, zoo
+from hwsim.study import compare as accuracy, data, tune
+from hwsim.spec import config as cfg
+from hwsim.hw import estimate as memory
+from hwsim.sim import reference, simulate
+from hwsim.ir import zoo
 from hwsim.cli import main
 
 

@@ -1,10 +1,12 @@
-"""The budget chart: rows per module, the SVG and the PNG (hwsim.budget_chart)."""
+"""The budget chart: rows per module, the SVG and the PNG (hwsim.report.budget_chart)."""
 import struct
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from hwsim import budget_chart, memory, zoo
+from hwsim.report import budget_chart
+from hwsim.hw import estimate as memory
+from hwsim.ir import zoo
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwsim import cli, zoo
-from hwsim.weights import save_npz, state_dict
+from hwsim import cli
+from hwsim.ir import zoo
+from hwsim.ir.weights import save_npz, state_dict
 
 torch = pytest.importorskip("torch")
 
@@ -263,7 +264,7 @@ def test_at_least_60_cases_and_each_is_distinct():
 
 def test_internal_errors_are_not_reported_as_bad_input(monkeypatch, capsys):
     """A bug (here a ValueError from inside the estimate) prints its traceback and exits 70."""
-    from hwsim import memory
+    from hwsim.hw import estimate as memory
 
     def broken(*a, **k):
         raise ValueError("an internal bug")
@@ -311,7 +312,7 @@ def test_default_values_keep_the_demo_weights_and_config_weights_are_relative(tm
     """`compare --num-classes 10` / `--input-shape 1x16x16` are the defaults: the trained demo
     weights stay. A config's weights path is relative to the config file."""
     import argparse
-    from hwsim import data
+    from hwsim.study import data
     from hwsim.commands import common
     base = dict(config=None, model=None, input_shape=None, num_classes=None, weights=None)
     for extra in ({"num_classes": 10}, {"input_shape": (1, 16, 16)}, {}):
@@ -337,7 +338,7 @@ def test_class_count_follows_the_weight_file(tmp_path, capsys):
 
 def test_allowed_nonfinite_weights_reach_the_project(files, tmp_path, monkeypatch):
     """--allow-nonfinite-weights: generate writes them, and csim's project reader accepts them."""
-    from hwsim.codegen import project
+    from hwsim.backends import project
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "p"
     assert cli.main(["generate", "--model", "squeezenet_mini", "--weights", str(files / "nan.pth"),

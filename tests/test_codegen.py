@@ -9,14 +9,16 @@ import jinja2
 import numpy as np
 import pytest
 
-from hwsim import cli, zoo
-from hwsim import config as cfg
-from hwsim.codegen import backends, project, render, writer
-from hwsim.codegen.idents import CPP_KEYWORDS, ident, unique_idents
-from hwsim.errors import InputError
-from hwsim.codegen.render import environment
+from hwsim import cli
+from hwsim.ir import zoo
+from hwsim.spec import config as cfg
+from hwsim.backends import registry as backends, project, writer
+from hwsim.backends.hls import render
+from hwsim.backends.hls.idents import CPP_KEYWORDS, ident, unique_idents
+from hwsim.util.errors import InputError
+from hwsim.backends.hls.render import environment
 from hwsim.commands.generate import generate_project
-from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
+from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
 
 from codegen_helpers import build
 
@@ -94,7 +96,7 @@ def test_weights_are_raw_integers_of_the_weight_type():
 
 
 def test_storage_pragmas_follow_the_memory_estimator():
-    from hwsim import memory
+    from hwsim.hw import estimate as memory
     g = fire_graph()
     c = cfg.load({"parallel": {"layers": {"fire.squeeze1x1": {"ram_style": "bram", "reuse_factor": 2}}}}, g)
     vitis = render(g, c, tool="vitis")
@@ -118,7 +120,7 @@ def test_part_and_clock_reach_the_tcl():
 
 
 def test_kernel_headers_are_copied():
-    from hwsim.cpp import kernels_dir
+    from hwsim.util.toolchain import kernels_dir
     files = render(fire_graph(), cfg.load(None, fire_graph()))
     for p in kernels_dir().glob("*.h"):
         assert files[f"firmware/kernels/{p.name}"] == p.read_text()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hwsim import config as cfg
-from hwsim.codegen import render
+from hwsim.spec import config as cfg
+from hwsim.backends.hls import render
 
 from codegen_helpers import build
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim import config as cfg
-from hwsim.codegen import render, writer
-from hwsim.codegen.lint import lint
+from hwsim.spec import config as cfg
+from hwsim.backends.hls import render
+from hwsim.backends import writer
+from hwsim.backends.hls.lint import lint
 
 from codegen_helpers import build
 

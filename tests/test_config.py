@@ -2,9 +2,10 @@ import json
 
 import pytest
 
-from hwsim import config as cfg, zoo
+from hwsim.spec import config as cfg
+from hwsim.ir import zoo
 from hwsim.fixed import FixedType
-from hwsim.precision import lossless_accum_type
+from hwsim.fixed.rules import lossless_accum_type
 
 
 @pytest.fixture(scope="module")

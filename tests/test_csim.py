@@ -1,4 +1,4 @@
-"""Bit-exact C simulation of generated projects against hwsim.simulate (0 mismatches), the lint on
+"""Bit-exact C simulation of generated projects against hwsim.sim.simulate (0 mismatches), the lint on
 every generated project, the build cache, and the csim command's report and exit codes."""
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from hwsim import cli
-from hwsim import config as cfg
-from hwsim.codegen import project
-from hwsim.codegen.hls_backend import build as build_exe
-from hwsim.codegen.lint import lint
+from hwsim.spec import config as cfg
+from hwsim.backends import project
+from hwsim.backends.hls.backend import build as build_exe
+from hwsim.backends.hls.lint import lint
 from hwsim.commands.csim import compare, random_inputs
 from hwsim.commands.generate import generate_project
 
@@ -64,7 +64,7 @@ def _check(tmp_path, name, kwargs, doc, images=2):
     res = compare(proj, images=images, seed=7, progress=False)
     assert res["mismatches"] == 0, res
     # the comparison is meaningful: the expected outputs are not constant
-    from hwsim import simulate
+    from hwsim.sim import simulate
     x, _ = random_inputs(proj.graph, proj.config, images, 7)
     raw = simulate.run(proj.graph, x, proj.config, reference=False).raw
     assert len(np.unique(raw)) > 2
@@ -92,7 +92,7 @@ def test_csim_command_cache_and_mismatch_detection(tmp_path, capsys):
     assert build_exe(out) == exe and exe.stat().st_mtime_ns == stamp      # built once, reused
     assert (out / "tb_data" / "expected.bin").stat().st_size == 3 * 10 * 6 * 6 * 8
     # change the weights the expected outputs are computed from: the firmware no longer matches
-    from hwsim.weights import save_npz
+    from hwsim.ir.weights import save_npz
     w = {n: dict(t) for n, t in proj.graph.weights.items()}
     w["fire.expand3x3"]["weight"] = w["fire.expand3x3"]["weight"] * np.float32(1.5)
     save_npz(proj.graph.with_weights(w), out / "weights.npz")
@@ -116,10 +116,12 @@ def test_compile_error_is_short(tmp_path, capsys):
 def test_other_layer_kinds_bit_exact(tmp_path):
     """Layers the zoo's SqueezeNets do not use: conv without bias and with stride, average pool,
     dropout with a type cast, flatten of a 2x2 map into dense; run through the hls runner directly."""
-    from hwsim import simulate, zoo
-    from hwsim.codegen import backends, render, writer
-    from hwsim.codegen.hls_backend import run_csim
-    from hwsim.graph import AvgPool2d, Conv2d, Dense, Dropout, Flatten, Graph, Input, MaxPool2d, ReLU
+    from hwsim.sim import simulate
+    from hwsim.ir import zoo
+    from hwsim.backends import registry as backends, writer
+    from hwsim.backends.hls import render
+    from hwsim.backends.hls.backend import run_csim
+    from hwsim.ir.graph import AvgPool2d, Conv2d, Dense, Dropout, Flatten, Graph, Input, MaxPool2d, ReLU
     layers = (Input("input", (), shape=(3, 9, 9)),
               Conv2d("c1", ("input",), out_channels=5, kernel=3, stride=2, padding=1, bias=False),
               ReLU("r1", ("c1",)), AvgPool2d("ap", ("r1",), kernel=2, stride=1),
@@ -143,7 +145,7 @@ def test_default_fire_project_csim_with_1_and_3_images(tmp_path, capsys, monkeyp
     """The reproduction of a heap corruption: `hwsim generate --model fire` then `hwsim csim` with 1
     and 3 images, where a thread's share of the 55x55 convolutions starts mid-row (3 worker threads,
     whatever this machine's core count)."""
-    from hwsim import threads
+    from hwsim.util import threads
     saved = list(threads._LIMIT)
     monkeypatch.setattr(threads, "cores", lambda: 3)
     monkeypatch.setattr(threads, "numba_threads", lambda: 3)

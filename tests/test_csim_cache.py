@@ -4,7 +4,7 @@ pruned to CACHE_KEEP once idle."""
 import pytest
 
 from hwsim import cli
-from hwsim.codegen import hls_backend
+from hwsim.backends.hls import backend as hls_backend
 
 pytestmark = pytest.mark.csim
 

@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from hwsim import data, reference, zoo
+from hwsim.study import data
+from hwsim.sim import reference
+from hwsim.ir import zoo
 
 
 def test_resize_hand_computed_row():

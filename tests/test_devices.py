@@ -1,7 +1,7 @@
 """Device catalog: the counts of ARCHITECTURE.md section 4, lookup and aliases."""
 import pytest
 
-from hwsim import devices
+from hwsim.spec import devices
 
 # name -> (BRAM18 or M20K, URAM, DSP), transcribed from the datasheet table in ARCHITECTURE.md
 EXPECTED = {

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from hwsim import accuracy, data, executor, threads, tune, zoo
+from hwsim.study import compare as accuracy, data, executor, tune
+from hwsim.util import threads
+from hwsim.ir import zoo
 from hwsim.cli import main
 
 
@@ -115,7 +117,7 @@ def test_unreachable_scheduler_is_a_one_line_error():
 def _thread_budget(_):
     import numba
 
-    from hwsim import threads
+    from hwsim.util import threads
     return threads.workers(), numba.get_num_threads()
 
 

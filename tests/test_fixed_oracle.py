@@ -1,4 +1,4 @@
-"""hwsim.fixed and hwsim.precision checked bit-exactly against C++ built with the real ap_types headers.
+"""hwsim.fixed and hwsim.fixed.rules checked bit-exactly against C++ built with the real ap_types headers.
 
 One harness (a few translation units compiled in parallel) is generated from the type lists in
 tests/oracle/cases.py, compiled once per test session and fed the same doubles / raw values as the
@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from hwsim import cpp
+from hwsim.util import toolchain as cpp
 from hwsim.fixed import FixedType
 from hwsim.fixed.port import _assign_scalar, _from_double_scalar
-from hwsim.precision import C_INT, add_type, mul_type
+from hwsim.fixed.rules import C_INT, add_type, mul_type
 from oracle import cases
 
 pytestmark = pytest.mark.csim

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim import zoo
+from hwsim.ir import zoo
 
 GOLDEN = Path(__file__).parent / "golden" / "graphs"
 UPDATE = os.environ.get("HWSIM_UPDATE_GOLDEN") == "1"

@@ -1,4 +1,4 @@
-"""Three-way bit-exact checks: hwsim.simulate == hwsim's HLS C-sim == hls4ml's C-sim.
+"""Three-way bit-exact checks: hwsim.sim.simulate == hwsim's HLS C-sim == hls4ml's C-sim.
 
 Each case generates both projects for the same graph and config, runs both C simulations on the
 same inputs (exact values of the input type) and requires every output mantissa to agree with the
@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hwsim import config as cfg
-from hwsim import simulate, zoo
+from hwsim.spec import config as cfg
+from hwsim.sim import simulate
+from hwsim.ir import zoo
 
-from hwsim.codegen import backends
-from hwsim import hls4ml_bridge as hb  # noqa: E402
+from hwsim.backends import registry as backends
+from hwsim.backends.hls4ml import bridge as hb  # noqa: E402
 from hwsim.commands.generate import generate_project  # noqa: E402
 
 NARROW = {"precision": {"default": {"weight": "ap_fixed<16,6>", "bias": "ap_fixed<16,6>",

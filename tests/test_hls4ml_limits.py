@@ -10,17 +10,18 @@ import warnings
 import numpy as np
 import pytest
 
-from hwsim import config as cfg
-from hwsim import simulate, zoo
-from hwsim.graph import AvgPool2d, Conv2d, GlobalAvgPool, Graph, Input, MaxPool2d, ReLU
+from hwsim.spec import config as cfg
+from hwsim.sim import simulate
+from hwsim.ir import zoo
+from hwsim.ir.graph import AvgPool2d, Conv2d, GlobalAvgPool, Graph, Input, MaxPool2d, ReLU
 
 import torch
 import hls4ml
 from torch import nn  # noqa: E402
 
-from hwsim import hls4ml_bridge as hb  # noqa: E402
-from hwsim import hls4ml_convert as hc  # noqa: E402
-from hwsim.hls4ml_runner import predict  # noqa: E402
+from hwsim.backends.hls4ml import bridge as hb  # noqa: E402
+from hwsim.backends.hls4ml import convert as hc  # noqa: E402
+from hwsim.backends.hls4ml.runner import predict  # noqa: E402
 
 
 def _quiet(fn, *a, **k):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim import cpp
+from hwsim.util import toolchain as cpp
 
 CPP_TESTS = Path(__file__).resolve().parent / "cpp"
 KERNELS = cpp.kernels_dir()
@@ -88,7 +88,7 @@ def test_cpp_sources_present():
     assert {p.stem for p in CPP_SOURCES} >= {"test_conv", "test_pool", "test_merge", "test_fire"}
 
 
-# --- hwsim.cpp helper -------------------------------------------------------------------------
+# --- hwsim.util.toolchain helper -------------------------------------------------------------------------
 
 def test_ap_types_dir_has_headers():
     folder = cpp.ap_types_dir()

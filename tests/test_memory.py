@@ -6,10 +6,12 @@ import math
 
 import pytest
 
-from hwsim import config as cfg, memory, zoo
-from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
-from hwsim.memory_compute import dsp_per_multiplier
-from hwsim import devices
+from hwsim.spec import config as cfg
+from hwsim.hw import estimate as memory
+from hwsim.ir import zoo
+from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
+from hwsim.hw.compute import dsp_per_multiplier
+from hwsim.spec import devices
 
 P32 = "ap_fixed<32,16>"
 TABLE1_PARAMS = {"conv1": 14208, "fire2": 11920, "fire3": 12432, "fire4": 45344, "fire5": 49440,

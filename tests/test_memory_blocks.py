@@ -1,10 +1,10 @@
 """Physical memory mapping: BRAM18 (UG573), M20K, URAM, LUTRAM rules; size parsing."""
 import pytest
 
-from hwsim import devices
-from hwsim.memory_blocks import block_count, map_memory, uram_count
-from hwsim.devices import M20K_MODES
-from hwsim.memory_units import format_budget, parse_size
+from hwsim.spec import devices
+from hwsim.hw.blocks import block_count, map_memory, uram_count
+from hwsim.spec.devices import M20K_MODES
+from hwsim.spec.units import format_budget, parse_size
 
 # (width, depth) -> BRAM18 blocks, worked by hand from the UG573 modes
 # 36x512, 18x1024, 9x2048, 4x4096, 2x8192, 1x16384: min over modes of ceil(W/w) * ceil(D/d).

@@ -3,8 +3,9 @@ import math
 
 import pytest
 
-from hwsim import memory, zoo
-from hwsim.memory_dc import TABLE1, expected_fillers, make, parse_density, tensor_storage
+from hwsim.hw import estimate as memory
+from hwsim.ir import zoo
+from hwsim.hw.compression import TABLE1, expected_fillers, make, parse_density, tensor_storage
 
 
 @pytest.fixture(scope="module")

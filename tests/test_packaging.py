@@ -20,4 +20,4 @@ def test_wheel_contains_templates_and_data(tmp_path):
     for tpl in (ROOT / "templates" / "hls").glob("*.j2"):
         assert f"hwsim/_templates/hls/{tpl.name}" in names
     assert "hwsim/data/squeezenet_mini_digits.npz" in names
-    assert "hwsim/commands/demo.py" in names and "hwsim/codegen/render.py" in names
+    assert "hwsim/commands/demo.py" in names and "hwsim/backends/hls/render.py" in names

@@ -1,7 +1,8 @@
 """Accuracy plots: the Pareto plot's accuracy axis spans the band that matters."""
 import struct
 
-from hwsim import plots, tune
+from hwsim.report import plots
+from hwsim.study import tune
 
 
 def test_band_spans_target_to_best_and_ignores_collapsed_configs():

@@ -7,8 +7,7 @@ from itertools import product
 import pytest
 
 from hwsim.fixed import MAX_WIDTH, FixedType
-from hwsim.precision import (C_INT, add_type, ceil_log2, lossless_accum_type, mul_type,
-                             sum_accum_type)
+from hwsim.fixed.rules import C_INT, add_type, ceil_log2, lossless_accum_type, mul_type, sum_accum_type
 
 P = FixedType.parse
 

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from hwsim import reference, zoo
-from hwsim.graph import (Add, AvgPool2d, Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph,
-                         Input, MaxPool2d, ReLU)
+from hwsim.sim import reference
+from hwsim.ir import zoo
+from hwsim.ir.graph import Add, AvgPool2d, Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph, Input, MaxPool2d, ReLU
 
 import torch
 F = torch.nn.functional
-from hwsim.torch_export import sanitize, to_torch  # noqa: E402
+from hwsim.backends.hls4ml.torch_export import sanitize, to_torch  # noqa: E402
 
 TOL = 1e-5
 

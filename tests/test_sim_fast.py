@@ -13,10 +13,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hwsim import config as cfg, sim_conv, sim_float, sim_ops, simulate, sim_weights, threads, zoo
+from hwsim.spec import config as cfg
+from hwsim.sim import conv as sim_conv, reference_conv as sim_float, ops as sim_ops, simulate, weight_cache as sim_weights
+from hwsim.util import threads
+from hwsim.ir import zoo
 from hwsim.fixed import QUANT_MODES, FixedType
 from hwsim.fixed.fast import cast_row, quantize_counted, rules
-from hwsim.sim_ops import maxpool
+from hwsim.sim.ops import maxpool
 from test_simulate import conv_graph, int64_conv
 
 OVF = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -252,7 +255,7 @@ def test_fused_statistics_equal_the_two_pass_path_on_every_zoo_net(name, narrow,
 def test_statistics_do_not_depend_on_the_thread_split_nor_the_batch():
     """Per-row sums over tiles fixed by the layer's shape: the same figures with any number of worker
     threads and shares; the float reference gives every image the values it gets alone."""
-    from hwsim import reference
+    from hwsim.sim import reference
     g = zoo.build("squeezenet_mini")
     x = np.random.default_rng(22).normal(0, 2, (4,) + g.input_shape)
     with pytest.MonkeyPatch.context() as m:
@@ -275,8 +278,8 @@ def test_statistics_do_not_depend_on_the_thread_split_nor_the_batch():
 def test_narrow_kernels_equal_the_scalar_loops(quant, ovf, f32, monkeypatch):
     """sim_narrow (vectorized rounded sums, per-step kernel) against sim_ops' scalar per-product loops,
     accumulator values and overflow events, with a mid-row split over three workers."""
-    from hwsim import sim_narrow
-    from hwsim.sim_ops import accumulate_products, im2col
+    from hwsim.sim import narrow as sim_narrow
+    from hwsim.sim.ops import accumulate_products, im2col
     monkeypatch.setattr(threads, "workers", lambda: 3)
     monkeypatch.setattr(sim_narrow, "MIN_SHARE", 5)
     monkeypatch.setattr(sim_narrow, "FLOAT32", f32)

@@ -5,9 +5,11 @@ import itertools
 import numpy as np
 import pytest
 
-from hwsim import config as cfg, simulate, zoo
-from hwsim.graph import Conv2d, Graph, Input
-from hwsim.precision import add_type, mul_type
+from hwsim.spec import config as cfg
+from hwsim.sim import simulate
+from hwsim.ir import zoo
+from hwsim.ir.graph import Conv2d, Graph, Input
+from hwsim.fixed.rules import add_type, mul_type
 
 
 def conv_graph(cin=5, cout=4, k=3, stride=1, pad=1, size=7, seed=0):
@@ -149,8 +151,8 @@ def test_wrong_input_shape_names_both():
 @pytest.mark.parametrize("size", [7, 8, 13])
 def test_ceil_mode_pool_ignores_overhang(size):
     """On negative inputs a zero-filled overhang would give 0 at the ragged edge."""
-    from hwsim.graph import MaxPool2d
-    from hwsim import reference
+    from hwsim.ir.graph import MaxPool2d
+    from hwsim.sim import reference
     g = Graph("p", [Input("in", (), shape=(3, size, size)),
                     MaxPool2d("pool", ("in",), kernel=3, stride=2, ceil_mode=True)])
     x = -np.abs(np.random.default_rng(6).normal(0, 1, (2,) + g.input_shape)) - 0.01

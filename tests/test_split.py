@@ -16,9 +16,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from hwsim import config as cfg, sim_conv, sim_float, sim_layers, sim_narrow, sim_ops, simulate, threads, zoo
+from hwsim.spec import config as cfg
+from hwsim.sim import conv as sim_conv, reference_conv as sim_float, layers as sim_layers, narrow as sim_narrow, ops as sim_ops, simulate
+from hwsim.util import threads
+from hwsim.ir import zoo
 from hwsim.fixed import fast
-from hwsim.graph import Conv2d, Graph, Input, MaxPool2d, ReLU, pool_out
+from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU, pool_out
 
 WORKERS = (1, 2, 3, 5)
 

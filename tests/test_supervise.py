@@ -1,4 +1,4 @@
-"""Long commands survive a crash in native code: hwsim.supervise runs them in a forked child and
+"""Long commands survive a crash in native code: hwsim.util.supervise runs them in a forked child and
 turns a death by signal into one line naming the stage; worker processes that die are reported the
 same way."""
 from __future__ import annotations
@@ -10,7 +10,9 @@ import signal
 import numpy as np
 import pytest
 
-from hwsim import cli, executor, supervise
+from hwsim import cli
+from hwsim.study import executor
+from hwsim.util import supervise
 
 
 def _abort_in(stage_name):
@@ -59,7 +61,7 @@ def test_a_native_crash_names_the_signal_and_the_stage(how, sig):
 
 def test_the_command_line_reports_a_crash_in_one_line(monkeypatch, capsys, tmp_path):
     """`hwsim compare` whose evaluation dies in native code: exit 70, one line, no report written."""
-    from hwsim import accuracy
+    from hwsim.study import compare as accuracy
     monkeypatch.setattr(accuracy, "compare", lambda *a, **k: _abort_in("fixed point (job 2 of 3)"))
     out = tmp_path / "report.json"
     code = cli.main(["compare", "--workers", "1", "--quiet", "-o", str(out)])

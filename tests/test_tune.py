@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import yaml
 
-from hwsim import accuracy, config as cfg, data, memory, precision, simulate, tune, zoo
+from hwsim.study import compare as accuracy, data, tune
+from hwsim.spec import config as cfg
+from hwsim.hw import estimate as memory
+from hwsim.fixed import rules as precision
+from hwsim.sim import simulate
+from hwsim.ir import zoo
 from hwsim.cli import main
 from hwsim.commands import common
 from hwsim.fixed import FixedType

@@ -5,16 +5,17 @@ import warnings
 import numpy as np
 import pytest
 
-from hwsim import reference, zoo
-from hwsim.errors import InputError
-from hwsim.graph import Conv2d, Dense, Flatten, Graph, Input, ReLU
-from hwsim.weights import load_weights, save_npz, state_dict, state_dict_keys
+from hwsim.sim import reference
+from hwsim.ir import zoo
+from hwsim.util.errors import InputError
+from hwsim.ir.graph import Conv2d, Dense, Flatten, Graph, Input, ReLU
+from hwsim.ir.weights import load_weights, save_npz, state_dict, state_dict_keys
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from hwsim.torch_export import to_torch  # noqa: E402
+from hwsim.backends.hls4ml.torch_export import to_torch  # noqa: E402
 
 
 def _same_weights(a, b):
@@ -241,7 +242,7 @@ def test_onnx_conv_without_bias_gets_zero_bias(tmp_path):
 
 
 def test_checkpoint_layouts_and_dataparallel_prefixes(tmp_path, mini_sd):
-    from hwsim.weights import classifier_width, read_state_dict
+    from hwsim.ir.weights import classifier_width, read_state_dict
     torch.save({"epoch": 3, "state_dict": {"module." + k: torch.from_numpy(np.array(v))
                                            for k, v in mini_sd.items()}}, tmp_path / "ckpt.pth")
     g = load_weights(zoo.build("squeezenet_mini", seed=5), tmp_path / "ckpt.pth")

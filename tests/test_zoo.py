@@ -4,8 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from hwsim import reference, zoo
-from hwsim.weights import from_state_dict, state_dict_keys
+from hwsim.sim import reference
+from hwsim.ir import zoo
+from hwsim.ir.weights import from_state_dict, state_dict_keys
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

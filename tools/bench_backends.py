@@ -1,13 +1,13 @@
-"""The same nets on three paths: hwsim.simulate, hwsim's HLS C-sim, hls4ml's C-sim.
+"""The same nets on three paths: hwsim.sim.simulate, hwsim's HLS C-sim, hls4ml's C-sim.
 
 For each net and path, in a fresh child process: build time (simulate: graph + config; hwsim C-sim:
 generate + g++ build; hls4ml: conversion + project write + its build_lib.sh), seconds per image
 (best of --repeats runs over --images images, build excluded) and peak resident memory of the
 process and the compilers it started. Every path's outputs are checked bit-exactly against
-hwsim.simulate before its time counts.
+hwsim.sim.simulate before its time counts.
 
 Last line: RESULT sim_vs_hls4ml_speedup=<x> build_vs_hls4ml=<y>
-  x = hls4ml C-sim seconds per image / hwsim.simulate seconds per image, on squeezenet_mini;
+  x = hls4ml C-sim seconds per image / hwsim.sim.simulate seconds per image, on squeezenet_mini;
   y = hls4ml build seconds / hwsim C-sim build seconds, on squeezenet_mini.
 """
 from __future__ import annotations
@@ -40,8 +40,9 @@ def _peak_mb() -> float:
 
 def one(net: str, path: str, images: int, repeats: int) -> dict:
     """Measure one (net, path) in this process."""
-    from hwsim import config as cfg
-    from hwsim import simulate, zoo
+    from hwsim.spec import config as cfg
+    from hwsim.sim import simulate
+    from hwsim.ir import zoo
     t0 = time.perf_counter()
     name, kwargs, io = NETS[net]
     graph = zoo.build(name, **kwargs)
@@ -58,15 +59,16 @@ def one(net: str, path: str, images: int, repeats: int) -> dict:
         tmp = Path(tempfile.mkdtemp(prefix=f"bench_{path}_"))
         t0 = time.perf_counter()
         if path == "hls":
-            from hwsim.codegen import backends, hls_backend
+            from hwsim.backends import registry as backends
+            from hwsim.backends.hls import backend as hls_backend
             from hwsim.commands.generate import generate_project
             folder = generate_project(graph, config, tmp / "p", kwargs, backend="hls")
             hls_backend.build(folder)
             req = backends.CsimRequest(folder, graph, config, x_raw, progress=False)
             run = lambda: backends.csim_runner("hls")(req)  # noqa: E731
         else:
-            from hwsim import hls4ml_bridge as hb
-            from hwsim.hls4ml_runner import library, run_images
+            from hwsim.backends.hls4ml import bridge as hb
+            from hwsim.backends.hls4ml.runner import library, run_images
             folder = hb.generate(graph, config, tmp / "p", model_args=kwargs, io=io)
             library(folder)
             n_out = int(np.prod(graph.output_shape))
@@ -84,7 +86,7 @@ def one(net: str, path: str, images: int, repeats: int) -> dict:
         got = run()
         best = min(best, time.perf_counter() - t)
         if not np.array_equal(got, expected):
-            raise SystemExit(f"{net}/{path}: {(got != expected).sum()} mismatches against hwsim.simulate")
+            raise SystemExit(f"{net}/{path}: {(got != expected).sum()} mismatches against hwsim.sim.simulate")
     return {"net": net, "path": path, "build_s": build, "s_per_image": best / images, "peak_mb": _peak_mb()}
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 
-from hwsim import budget_report, memory, zoo
-from hwsim import config as cfg
+from hwsim.report import budget as budget_report
+from hwsim.hw import estimate as memory
+from hwsim.ir import zoo
+from hwsim.spec import config as cfg
 
 VARIANTS = ({"arch": "layer"}, {"codebook_bits": 6, "prune": 0.33}, {"device": "u250"})
 

@@ -1,10 +1,10 @@
-"""Benchmark: generate, build and C-simulate full SqueezeNet 1.1 at 227x227 against hwsim.simulate.
+"""Benchmark: generate, build and C-simulate full SqueezeNet 1.1 at 227x227 against hwsim.sim.simulate.
 
     .venv/bin/python tools/bench_csim.py [--model squeezenet1_1] [--size 227] [--images 2] [--jobs 2]
 
 Reports the generation time, the g++ build time and the compiler's peak RSS (largest child
 process, resource.getrusage(RUSAGE_CHILDREN)), the C-simulation seconds per image and the
-mismatch count against hwsim.simulate. Targets: build <= 60 s and <= 2 GB; 0 mismatches. The last
+mismatch count against hwsim.sim.simulate. Targets: build <= 60 s and <= 2 GB; 0 mismatches. The last
 line is machine-readable:
     RESULT build_s=<x> build_peak_mb=<y> csim_s_per_image=<z>
 """
@@ -22,8 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hwsim import config as cfg, simulate, zoo  # noqa: E402
-from hwsim.codegen import backends, hls_backend, project  # noqa: E402
+from hwsim.spec import config as cfg
+from hwsim.sim import simulate
+from hwsim.ir import zoo  # noqa: E402
+from hwsim.backends import registry as backends, project
+from hwsim.backends.hls import backend as hls_backend  # noqa: E402
 from hwsim.commands.csim import random_inputs  # noqa: E402
 from hwsim.commands.generate import generate_project  # noqa: E402
 

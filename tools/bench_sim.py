@@ -1,7 +1,7 @@
 """Simulator throughput against PyTorch fp32, all measured in this one run.
 
 SqueezeNet 1.1 at 3x227x227, batch 8, on the same input: torch fp32; the float reference alone
-(hwsim.reference); the simulator with lossless accumulators (exact GEMM path); the same with the
+(hwsim.sim.reference); the simulator with lossless accumulators (exact GEMM path); the same with the
 float reference and per-layer statistics (what `compare` runs); and an explicit narrow accum_t
 ap_fixed<16,6> (hls4ml semantics: every product cast). All five are timed in turn, repeat after
 repeat, so a change in machine load affects each alike; each figure is the best of its repeats and
@@ -35,8 +35,10 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from hwsim import config as cfg, reference, simulate, zoo
-    from hwsim.torch_export import to_torch
+    from hwsim.spec import config as cfg
+    from hwsim.sim import reference, simulate
+    from hwsim.ir import zoo
+    from hwsim.backends.hls4ml.torch_export import to_torch
 
     g = zoo.build("squeezenet1_1", input_shape=(3, args.size, args.size))
     x = np.random.default_rng(0).normal(0, 1, (args.batch,) + g.input_shape).astype(np.float32)

@@ -1,4 +1,4 @@
-"""What running a long command in a supervised child (hwsim.supervise.call) costs.
+"""What running a long command in a supervised child (hwsim.util.supervise.call) costs.
 
 Times the same work in this process and through supervise.call, alternately, best of N: the fork
 and the result's trip back through a pipe, with the parent holding what a command holds by then
@@ -21,7 +21,9 @@ import time
 
 import numpy as np
 
-from hwsim import simulate, supervise, zoo
+from hwsim.sim import simulate
+from hwsim.util import supervise
+from hwsim.ir import zoo
 
 
 def best(fn, repeats: int) -> float:

@@ -17,7 +17,9 @@ import math
 import numpy as np
 import torch
 
-from hwsim import accuracy, config as cfg, data, executor, zoo
+from hwsim.study import compare as accuracy, data, executor
+from hwsim.spec import config as cfg
+from hwsim.ir import zoo
 
 TYPES = {"default": "ap_fixed<8,1,AP_RND_CONV,AP_SAT>", "auto": "ap_fixed<8,auto,AP_RND_CONV,AP_SAT>"}
 

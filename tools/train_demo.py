@@ -7,7 +7,7 @@ small random shifts (+-1 pixel) as augmentation and a cosine learning-rate sched
 the weights are clipped to +-0.99 so that hwsim's default weight type ap_fixed<8,1> holds them without
 saturating (label smoothing keeps the logits well inside the default result range +-32). Keeps the weights of the epoch with the best validation accuracy; measures
 the float top-1 on the test split with hwsim's own numpy reference (not torch) and writes
-`squeezenet_mini_digits.npz` (torchvision-style keys, hwsim.weights.save_npz) and
+`squeezenet_mini_digits.npz` (torchvision-style keys, hwsim.ir.weights.save_npz) and
 `squeezenet_mini_digits.json` (accuracies, split seed, preprocessing, training settings, wall time).
 Deterministic for a given seed on one machine (torch uses one thread here).
 """
@@ -44,8 +44,9 @@ def _accuracy(torch, model, x, y) -> float:
 
 def train(epochs: int, seed: int, batch: int = 64, lr: float = 3e-3):
     import torch
-    from hwsim import data, zoo
-    from hwsim.torch_export import to_torch
+    from hwsim.study import data
+    from hwsim.ir import zoo
+    from hwsim.backends.hls4ml.torch_export import to_torch
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)
@@ -93,8 +94,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "hwsim", "data"))
     args = ap.parse_args(argv)
-    from hwsim import data, reference
-    from hwsim.weights import save_npz
+    from hwsim.study import data
+    from hwsim.sim import reference
+    from hwsim.ir.weights import save_npz
 
     t0 = time.perf_counter()
     graph, splits, best_epoch = train(args.epochs, args.seed)

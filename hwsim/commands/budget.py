@@ -4,15 +4,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..memory_units import DEFAULT_BUDGET
-from . import args as types, common
-from ..errors import InputError
-from .common import check_file, write_all
+from hwsim.spec.units import DEFAULT_BUDGET
+from hwsim.commands import args as types, common
+from hwsim.util.errors import InputError
+from hwsim.commands.common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet1_1"
 EXIT_FITS, EXIT_BAD_INPUT, EXIT_EXCEEDS = 0, 2, 3
-ARCHS = ("stream", "layer")                  # == hwsim.memory.ARCHS (kept here for a fast --help)
-FORMATS = ("table", "json", "md", "html")    # == hwsim.budget_report.FORMATS
+ARCHS = ("stream", "layer")                  # == hwsim.hw.estimate.ARCHS (kept here for a fast --help)
+FORMATS = ("table", "json", "md", "html")    # == hwsim.report.budget.FORMATS
 
 EPILOG = f"""\
 The default network is {DEFAULT_MODEL}; every network is estimated at its zoo input (3x227x227
@@ -77,7 +77,7 @@ def _resolve(args):
 
 
 def _list_devices() -> str:
-    from .. import devices
+    from hwsim.spec import devices
     lines = [f"{'name':<18} {'blocks':>12} {'URAM':>5} {'DSP':>6}  {'part':<22} source"]
     for d in devices.DEVICES:
         lines.append(f"{d.name:<18} {d.bram18:>6} {d.block_kind:<5} {d.uram:>5} {d.dsp:>6}  "
@@ -87,8 +87,9 @@ def _list_devices() -> str:
 
 def _check_options(args) -> None:
     """Values the estimate would reject, and the output paths: before any work is done."""
-    from .. import devices, memory_dc
-    from ..memory_units import parse_size
+    from hwsim.spec import devices
+    from hwsim.hw import compression as memory_dc
+    from hwsim.spec.units import parse_size
     parse_size(args.budget)
     if args.device is not None:
         devices.get(args.device)
@@ -103,7 +104,9 @@ def _check_options(args) -> None:
 
 
 def run(args) -> int:
-    from .. import budget_report, memory, zoo
+    from hwsim.report import budget as budget_report
+    from hwsim.hw import estimate as memory
+    from hwsim.ir import zoo
     if args.list_devices:
         sys.stdout.write(_list_devices())
         return EXIT_FITS

@@ -2,7 +2,7 @@
 
 One rule for every command: the network is `--model`, else the config's `model`, else the command's
 default; its input shape and class count are `--input-shape` / `--num-classes`, else the config's
-`model_args`, else the model's own default (`hwsim.zoo.default_input_shape`), so `budget` checks
+`model_args`, else the model's own default (`hwsim.ir.zoo.default_input_shape`), so `budget` checks
 the network that `generate` writes. A weight path in a config file is relative to that file.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ import argparse
 import os
 from typing import NamedTuple
 
-from ..errors import InputError
-from ..outputs import check_file, write_all, write_atomic   # noqa: F401  (re-exported for the subcommands)
-from . import args as types
+from hwsim.util.errors import InputError
+from hwsim.util.files import check_file, write_all, write_atomic   # noqa: F401  (re-exported for the subcommands)
+from hwsim.commands import args as types
 
 DEFAULT_MODEL = "squeezenet1_1"
 
@@ -64,7 +64,7 @@ def _doc_weights(doc: dict, config_path: str | None) -> str | None:
 
 def _is_default(name: str, kwargs: dict) -> bool:
     """True when `kwargs` ask for the model at its default input shape and class count."""
-    from .. import zoo
+    from hwsim.ir import zoo
     extra = set(kwargs) - {"input_shape", "num_classes"}
     return (not extra and tuple(kwargs.get("input_shape", zoo.default_input_shape(name)))
             == tuple(zoo.default_input_shape(name))
@@ -75,7 +75,8 @@ def model_spec(args, default_model: str = DEFAULT_MODEL, default_weights: str | 
                trained: bool = False) -> ModelSpec:
     """The network named by --model/--config/--input-shape/--num-classes/--weights. `default_weights`
     belong to the default model at its default shape; `trained`: refuse to run without weights."""
-    from .. import config as cfg, zoo
+    from hwsim.spec import config as cfg
+    from hwsim.ir import zoo
     config_path = getattr(args, "config", None)
     doc = cfg.read(config_path) if config_path else {}
     name = getattr(args, "model", None) or doc.get("model") or default_model
@@ -103,7 +104,7 @@ def model_spec(args, default_model: str = DEFAULT_MODEL, default_weights: str | 
 
 
 def _describe(name: str, kwargs: dict) -> str:
-    from .. import zoo
+    from hwsim.ir import zoo
     shape = kwargs.get("input_shape") or zoo.default_input_shape(name)
     classes = kwargs.get("num_classes", zoo.default_num_classes(name))
     return f"at {'x'.join(map(str, shape))}" + (f", {classes} classes" if classes else "")
@@ -114,10 +115,11 @@ def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None
     """Graph, config and builder kwargs of a model spec. The class count follows the weight file
     when no --num-classes or model_args says otherwise. `shapes_only`: no weights unless a file is
     given or the weight type needs them (`auto` integer bits)."""
-    from .. import config as cfg, zoo
+    from hwsim.spec import config as cfg
+    from hwsim.ir import zoo
     kwargs, tensors = dict(spec.kwargs), None
     if spec.weights:
-        from .. import weights as wts
+        from hwsim.ir import weights as wts
         path = wts.check_path(spec.weights)
         if not path.lower().endswith(".onnx"):
             tensors = wts.read_state_dict(path)

@@ -5,14 +5,14 @@ import argparse
 import os
 import sys
 
-from ..errors import InputError
-from . import args as types, common
-from .common import check_file, write_all
+from hwsim.util.errors import InputError
+from hwsim.commands import args as types, common
+from hwsim.commands.common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet_mini"
 DEMO_WEIGHTS = "the shipped digits weights (squeezenet_mini at 1x16x16, 10 classes)"
-FORMATS = ("table", "json", "md", "html")   # == hwsim.accuracy.FORMATS
-SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.supervise)
+FORMATS = ("table", "json", "md", "html")   # == hwsim.study.compare.FORMATS
+SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.util.supervise)
 EXTENSIONS = {".json": "json", ".md": "md", ".html": "html", ".htm": "html", ".txt": "table"}
 
 
@@ -68,7 +68,7 @@ def resolve_net(args):
     """(graph, config, model name, model_args, weights path) with compare's defaults: squeezenet_mini
     with its shipped digits weights when it is chosen without weights at its default input and
     classes. Any other network needs --weights: accuracy on random weights means nothing."""
-    from .. import data
+    from hwsim.study import data
     spec = common.model_spec(args, DEFAULT_MODEL, data.demo_path(), trained=True)
     built = common.build(spec, args.precision, args.weight_type)
     weights = os.path.abspath(spec.weights) if spec.weights else None
@@ -81,7 +81,7 @@ def num_classes(graph) -> int:
 
 
 def make_executor(args):
-    from .. import executor
+    from hwsim.study import executor
     return executor.make(args.scheduler, args.workers, progress=not args.quiet)
 
 
@@ -94,7 +94,8 @@ def _format(args) -> str:
 
 
 def run(args) -> int:
-    from .. import accuracy, data, plots
+    from hwsim.study import compare as accuracy, data
+    from hwsim.report import plots
     widths = parse_widths(args.sweep) if args.sweep else None
     if args.plot and not widths:
         raise InputError("--plot draws the bit-width sweep; give --sweep A..B as well")

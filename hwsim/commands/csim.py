@@ -1,18 +1,18 @@
-"""`hwsim csim`: C-simulate a generated project and compare it with hwsim.simulate, value for value."""
+"""`hwsim csim`: C-simulate a generated project and compare it with hwsim.sim.simulate, value for value."""
 from __future__ import annotations
 
 import sys
 
-from . import args as types
+from hwsim.commands import args as types
 
 EXIT_MISMATCH = 1
-SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.supervise)
+SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.util.supervise)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("csim", help="C-simulate a generated project against the bit-accurate simulator",
                        description="Build the project's testbench with g++ (cached), run it on seeded "
-                                   "random inputs and compare every output with hwsim.simulate.")
+                                   "random inputs and compare every output with hwsim.sim.simulate.")
     p.add_argument("project", metavar="DIR", help="folder written by `hwsim generate`")
     p.add_argument("--images", type=types.positive_int, default=4, metavar="N", help="random input images (default 4)")
     p.add_argument("--seed", type=types.non_negative_int, default=0, metavar="S", help="random seed (default 0)")
@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
 def random_inputs(graph, config, images: int, seed: int):
     """N(0, 1) inputs and their raw mantissas in the input type (its rounding and overflow modes)."""
     import numpy as np
-    from ..errors import InputError
+    from hwsim.util.errors import InputError
     if isinstance(images, bool) or not isinstance(images, int) or images < 1:
         raise InputError(f"--images must be a positive integer, got {images!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -37,9 +37,9 @@ def random_inputs(graph, config, images: int, seed: int):
 def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: bool = True) -> dict:
     """Run the project's C simulation; {'images', 'values', 'mismatches', 'first'} (first mismatch)."""
     import numpy as np
-    from .. import simulate
-    from ..codegen import backends
-    from ..supervise import stage
+    from hwsim.sim import simulate
+    from hwsim.backends import registry as backends
+    from hwsim.util.supervise import stage
     runner = backends.csim_runner(project.backend)
     x, x_raw = random_inputs(project.graph, project.config, images, seed)
     with stage(f"simulating {project.graph.name} bit-accurately ({images} images)"):
@@ -59,8 +59,8 @@ def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: 
 
 
 def run(args) -> int:
-    from .. import cpp
-    from ..codegen import project as prj
+    from hwsim.util import toolchain as cpp
+    from hwsim.backends import project as prj
     proj = prj.read(args.project)
     try:
         res = compare(proj, args.images, args.seed, timeout=args.timeout, progress=not args.quiet)

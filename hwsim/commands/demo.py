@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import args as types
+from hwsim.commands import args as types
 
 EXIT_FAILED = 1
 DEFAULT_OUT = "generated/demo"
@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
 
 
 def _step(title: str, argv: list[str]) -> int:
-    from ..cli import main
+    from hwsim.cli import main
     print(f"\n=== {title}\n$ hwsim {' '.join(argv)}", flush=True)
     t = time.perf_counter()
     code = main(argv)
@@ -41,9 +41,9 @@ def _step(title: str, argv: list[str]) -> int:
 
 
 def run(args) -> int:
-    from ..data import demo_path
-    from ..errors import InputError, oserror_text
-    from ..outputs import probe_folder
+    from hwsim.study.data import demo_path
+    from hwsim.util.errors import InputError, oserror_text
+    from hwsim.util.files import probe_folder
     out = Path(args.output or DEFAULT_OUT)
     if args.output and not out.parent.is_dir():
         raise InputError(f"--output {out}: folder {out.parent} does not exist")

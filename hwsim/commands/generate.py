@@ -5,16 +5,16 @@ import argparse
 import time
 from pathlib import Path
 
-from . import args as types, common
+from hwsim.commands import args as types, common
 
-TOOLS = ("vitis", "vivado")  # == hwsim.codegen.viewmodel.TOOLS (kept here for a fast --help)
+TOOLS = ("vitis", "vivado")  # == hwsim.backends.hls.viewmodel.TOOLS (kept here for a fast --help)
 OPTION_ARGS = ("io",)        # command-line options handed to the backend (see backends.options)
 DEFAULT_FOLDER = "generated"
 
 
 def _backend(name: str) -> str:
     """--backend: a registered backend (the registry loads only when the option is given)."""
-    from ..codegen import backends
+    from hwsim.backends import registry as backends
     known = list(backends.generators())
     if name not in known:
         raise argparse.ArgumentTypeError(f"unknown backend {name!r}; choose one of: {', '.join(known)}")
@@ -44,9 +44,9 @@ def generate_project(graph, config, out: str | Path, model_args: dict, backend: 
     """Write the project for (graph, config) into `out` atomically, with hwsim_project.json and
     weights.npz so that `hwsim csim` can recompute the expected outputs. `options` override the
     backend's option defaults (backends.options)."""
-    from ..codegen import backends, project, writer
-    from ..errors import InputError
-    from ..weights import save_npz
+    from hwsim.backends import registry as backends, project, writer
+    from hwsim.util.errors import InputError
+    from hwsim.ir.weights import save_npz
     if tool not in TOOLS:
         raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
     opts = backends.options(backend, options)
@@ -60,7 +60,8 @@ def generate_project(graph, config, out: str | Path, model_args: dict, backend: 
 
 
 def run(args) -> int:
-    from ..codegen import backends, viewmodel, writer
+    from hwsim.backends import registry as backends, writer
+    from hwsim.backends.hls import viewmodel
     t0 = time.perf_counter()
     options = {k: getattr(args, k) for k in OPTION_ARGS if getattr(args, k) is not None}
     backends.options(args.backend, options)             # a wrong option fails before any work

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import InputError
-from . import args as types, common
-from .common import check_file, write_all
-from .compare import DEFAULT_MODEL, DEMO_WEIGHTS, add_data_args, make_executor, num_classes, parse_widths, resolve_net
+from hwsim.util.errors import InputError
+from hwsim.commands import args as types, common
+from hwsim.commands.common import check_file, write_all
+from hwsim.commands.compare import DEFAULT_MODEL, DEMO_WEIGHTS, add_data_args, make_executor, num_classes, parse_widths, resolve_net
 
 EXIT_DROP, EXIT_NO_FIT = 1, 3
-SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.supervise)
+SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.util.supervise)
 
 
 def add_parser(subparsers) -> None:
@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
 
 
 def _splits(args, graph):
-    from .. import data
+    from hwsim.study import data
     k = num_classes(graph)
     if (args.data or "digits") == "digits":
         return (data.load("digits", graph.input_shape, k, split="val", seed=args.seed),
@@ -53,8 +53,10 @@ def _pct(v) -> str:
 
 def run(args) -> int:
     import yaml
-    from .. import accuracy, config as cfg, devices, plots, tune
-    from ..memory_units import format_bits, parse_size
+    from hwsim.study import compare as accuracy, tune
+    from hwsim.spec import config as cfg, devices
+    from hwsim.report import plots
+    from hwsim.spec.units import format_bits, parse_size
     tune.check_max_drop(args.max_drop, "--max-drop")
     if args.min_width < 2:
         raise InputError(f"--min-width must be at least 2 bits, got {args.min_width}")

@@ -42,7 +42,7 @@ class _Numpy:
 
 np = _Numpy()
 
-from .port import _assign_scalar, _from_double_scalar
+from hwsim.fixed.port import _assign_scalar, _from_double_scalar
 
 # fast.py compiles numba kernels: it loads on the first rounding, not on import, so that commands
 # which only parse types (`hwsim budget`, `hwsim --help`) start without numba (0.4 s).
@@ -52,7 +52,7 @@ _TINY = 2.0 ** -900                                     # == fast._TINY
 
 def _from_fast(name: str):
     def call(*args):
-        from . import fast
+        from hwsim.fixed import fast
         return getattr(fast, name)(*args)
     call.__name__ = name
     return call

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from .port import _from_double_scalar
+from hwsim.fixed.port import _from_double_scalar
 
 if TYPE_CHECKING:
-    from . import FixedType
+    from hwsim.fixed import FixedType
 
 _SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _QUANT_CODES = {m: i for i, m in enumerate(("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF",
@@ -339,7 +339,7 @@ def quantize_counted(t: FixedType, x: np.ndarray):
     r = rules(t, t)
     if r is None or not 0 <= t.frac <= 900 or x.size == 0 or x.dtype.kind != "f":
         return None
-    from ..threads import parallel_map, split
+    from hwsim.util.threads import parallel_map, split
     flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     out = np.empty(flat.shape, np.int64)
     cuts = split(flat.shape[0], MIN_ROWS)

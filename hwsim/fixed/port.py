@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import FixedType
+    from hwsim.fixed import FixedType
 
 
 def _bit(v: int, i: int) -> int:

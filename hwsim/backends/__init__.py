@@ -1,0 +1,1 @@
+"""Project generators: the registry, the project folder, the atomic writer; hls/ and hls4ml/."""

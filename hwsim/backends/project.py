@@ -1,0 +1,76 @@
+"""The project document (`hwsim_project.json`) and reading a generated project back.
+
+`hwsim_project.json` holds what C simulation needs to recompute expected outputs: the zoo model
+name and builder kwargs, a config document that reproduces the resolved config exactly (every
+layer's types spelled out), the user's original document for reference, the backend, its tool and
+its generator options. The weights travel beside it in `weights.npz` (hwsim.ir.weights.save_npz).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from hwsim.spec import config as cfg
+from hwsim.ir.graph import Graph
+from hwsim.util.errors import InputError, MissingFile
+
+PROJECT_FILE = "hwsim_project.json"
+WEIGHTS_FILE = "weights.npz"
+FORMAT = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Project:
+    path: Path
+    model: str
+    model_args: Mapping[str, Any]
+    backend: str
+    tool: str
+    graph: Graph          # with the project's weights
+    config: cfg.Config
+
+
+def document(graph: Graph, config: cfg.Config, model_args: Mapping[str, Any], backend: str,
+             tool: str, options: Mapping[str, Any]) -> str:
+    """The text of hwsim_project.json; checks that the config document reproduces `config`.
+    `options` are the backend's generator options (hwsim.backends.registry.options)."""
+    doc = cfg.to_document(config)
+    if cfg.load(doc, graph).to_dict() != config.to_dict():
+        raise ValueError("internal: the project's config document does not reproduce the resolved config")
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(dict(model_args).items())}
+    source = {k: v for k, v in dict(config.source or {}).items() if k != "weights"}
+    body = {"format": FORMAT, "model": graph.name, "model_args": args, "backend": backend, "tool": tool,
+            "options": dict(options), "config": doc, "config_source": cfg.plain(source)}
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def read(folder: str | Path) -> Project:
+    """Rebuild graph (with the stored weights) and config from a generated project."""
+    from hwsim.ir import zoo
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MissingFile(f"project folder not found: {folder}")
+    meta = folder / PROJECT_FILE
+    if not meta.is_file():
+        raise InputError(f"{folder} is not a generated project: {PROJECT_FILE} is missing")
+    try:
+        body = json.loads(meta.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(f"{meta}: invalid JSON ({e.msg} at line {e.lineno})") from None
+    for key in ("model", "model_args", "backend", "config"):
+        if key not in body:
+            raise InputError(f"{meta}: missing key {key!r}")
+    kwargs = dict(body["model_args"])
+    if "input_shape" in kwargs:
+        kwargs["input_shape"] = tuple(kwargs["input_shape"])
+    graph = zoo.build(body["model"], **kwargs)
+    weights = folder / WEIGHTS_FILE
+    if any(l.has_weights for l in graph.layers):
+        if not weights.is_file():
+            raise InputError(f"{folder}: {WEIGHTS_FILE} is missing")
+        # generate refused NaN / inf weights unless they were allowed: what it wrote is what it meant
+        graph = zoo.load_weights(graph, weights, allow_nonfinite=True)
+    config = cfg.load(body["config"], graph)
+    return Project(folder, body["model"], kwargs, str(body["backend"]), str(body.get("tool", "")), graph, config)

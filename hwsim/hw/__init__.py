@@ -1,0 +1,1 @@
+"""The hardware model: memories mapped onto blocks, compute, the budget estimate."""

@@ -1,0 +1,281 @@
+"""On-chip memory budget of a network: `estimate(graph, config, arch, device, budget, ...)`.
+
+Weights and biases, per conv / dense layer (the hls4ml resource-strategy model): a layer with n_w
+weights and reuse factor RF (config `parallel`; `auto` = kernel area x input channels, one
+multiplier per output channel) reads ceil(n_w / RF) weights per cycle for RF cycles per output
+pixel. Its weights are therefore one memory RF words deep and ceil(n_w / RF) x weight-bits wide
+(hls4ml: `ARRAY_RESHAPE block factor=block_factor` with block_factor = ceil(n_w / RF)), split into as
+many physical memories as that width needs (hwsim.hw.blocks: BRAM18 aspect ratios, URAM, LUTRAM,
+per the layer's ram_style). Biases: one memory, n_out deep, bias-bits wide, same ram_style. The weight
+bit count is n_w x weight bits + n_out x bias bits; with Deep Compression (`prune`, `codebook_bits`)
+the entries of hwsim.hw.compression replace the weights in the same memory shape.
+
+Activations: hwsim.hw.activations (stream: FIFOs, line buffers, windows, branch skew, accumulators;
+layer: liveness of feature maps). Compute: hwsim.hw.compute. Every figure is an estimate made
+before synthesis.
+
+Budget: the on-chip bits (weights unless `weights="offchip"`, plus activations) against `budget` (a
+size text such as '10MiB', or an int number of bits; default 10 MiB = 83,886,080 bits). With a device,
+block (BRAM18 or M20K), URAM and DSP counts are checked separately against the device's: a network
+that fits a budget in bits can still need more blocks than the device has, because each memory
+rounds up to whole blocks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hwsim.spec import config as cfg
+from hwsim.spec import devices as dev
+from hwsim.ir.graph import Graph
+from hwsim.hw.activations import feature_pool, layer_liveness, stream_buffers
+from hwsim.hw.blocks import MemoryMap, map_memory
+from hwsim.hw.compute import cycles as layer_cycles, dsp_per_multiplier, multipliers
+from hwsim.hw.compression import Compression, make as make_compression, tensor_storage
+from hwsim.spec.units import DEFAULT_BUDGET, parse_size
+from hwsim.util.errors import InputError
+
+ARCHS = ("stream", "layer")
+WEIGHTS = ("onchip", "offchip")
+
+
+@dataclass(frozen=True)
+class LayerBudget:
+    name: str
+    kind: str
+    shape: tuple[int, int, int]
+    params: int
+    stored_params: int          # after pruning (= params without it)
+    weight_bits: int            # weights + biases (+ index and codebook with compression)
+    activation_bits: int        # stream: this stage's buffers; layer: live feature maps at this step
+    bram18: int                 # BRAM18 blocks (M20K on Intel devices), on-chip memories only
+    uram: int
+    lutram_bits: int
+    reg_bits: int
+    reuse_factor: int
+    multipliers: int
+    dsp: int
+    cycles: int
+    memories: tuple[MemoryMap, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "shape": list(self.shape), "params": self.params,
+                "stored_params": self.stored_params, "weight_bits": self.weight_bits,
+                "activation_bits": self.activation_bits, "bram18": self.bram18, "uram": self.uram,
+                "lutram_bits": self.lutram_bits, "reg_bits": self.reg_bits,
+                "reuse_factor": self.reuse_factor, "multipliers": self.multipliers, "dsp": self.dsp,
+                "cycles": self.cycles, "memories": [m.to_dict() for m in self.memories]}
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    stored_params: int
+    weight_bits: int
+    activation_bits: int
+    onchip_bits: int
+    allocated_bits: int         # physical capacity the memories occupy (blocks rounded up)
+    bram18: int
+    uram: int
+    lutram_bits: int
+    reg_bits: int
+    multipliers: int
+    dsp: int
+    cycles: int                 # per image: bottleneck stage (stream) or sum (layer)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Check:
+    resource: str
+    used: int
+    available: int
+
+    @property
+    def ok(self) -> bool:
+        return self.used <= self.available
+
+    def to_dict(self) -> dict:
+        return {"resource": self.resource, "used": self.used, "available": self.available, "ok": self.ok}
+
+
+@dataclass(frozen=True)
+class BudgetReport:
+    model: str
+    input_shape: tuple[int, int, int]
+    arch: str
+    weights: str
+    budget_bits: int
+    layers: tuple[LayerBudget, ...]
+    totals: Totals
+    device: dev.Device | None
+    checks: tuple[Check, ...]
+    clock_mhz: float
+    fifo_depth: int
+    bottleneck: str
+    compression: Compression | None
+    extra_memories: tuple[MemoryMap, ...] = ()    # layer architecture: the feature-map pool
+
+    @property
+    def block_kind(self) -> str:
+        return self.device.block_kind if self.device is not None else "BRAM18"
+
+    @property
+    def fits_budget(self) -> bool:
+        return self.totals.onchip_bits <= self.budget_bits
+
+    @property
+    def fits_device(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def fits(self) -> bool:
+        return self.fits_budget and self.fits_device
+
+    @property
+    def fps(self) -> float:
+        return self.clock_mhz * 1e6 / self.totals.cycles if self.totals.cycles else 0.0
+
+    def layer(self, name: str) -> LayerBudget:
+        for l in self.layers:
+            if l.name == name:
+                return l
+        raise KeyError(f"no layer named {name!r} in the report")
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": "hwsim.budget/1", "model": self.model, "input_shape": list(self.input_shape),
+            "arch": self.arch, "weights": self.weights, "block_kind": self.block_kind,
+            "budget_bits": self.budget_bits, "fits": self.fits, "fits_budget": self.fits_budget,
+            "fits_device": self.fits_device,
+            "device": None if self.device is None else {**self.device.to_dict(),
+                                                        "checks": [c.to_dict() for c in self.checks]},
+            "compression": None if self.compression is None else self.compression.to_dict(),
+            "estimate": {"clock_mhz": self.clock_mhz, "cycles_per_image": self.totals.cycles,
+                         "fps": round(self.fps, 3), "bottleneck": self.bottleneck,
+                         "fifo_depth": self.fifo_depth},
+            "totals": self.totals.to_dict(),
+            "layers": [l.to_dict() for l in self.layers],
+            "extra_memories": [m.to_dict() for m in self.extra_memories],
+        }
+
+
+def _budget_bits(budget) -> int:
+    if isinstance(budget, bool):
+        raise InputError(f"budget must be a size text or a number of bits, got {budget!r}")
+    if isinstance(budget, int):
+        if budget <= 0:
+            raise InputError(f"budget must be positive, got {budget} bits")
+        return budget
+    return parse_size(budget)
+
+
+def _weight_memories(graph, layer, lc, comp, device) -> tuple[int, int, list[MemoryMap]]:
+    """(stored params, weight bits, memories) of one conv / dense layer."""
+    shapes = graph.weight_shapes(layer)
+    n_w = math.prod(shapes["weight"])
+    ww, rf = lc.weight.width, lc.reuse_factor
+    if comp is None:
+        stored, entries, entry_bits, bits, codebook = n_w, n_w, ww, n_w * ww, 0
+    else:
+        st = tensor_storage(n_w, ww, comp.density(layer.name), comp)
+        stored, entries, entry_bits, bits, codebook = st.nnz, st.entries, st.entry_bits, st.bits, st.codebook_bits
+    mems = [map_memory("weights", math.ceil(entries / rf) * entry_bits, rf, lc.ram_style, device)]
+    if codebook:
+        mems.append(map_memory("codebook", ww, codebook // ww, "auto", device))
+    if "bias" in shapes:
+        n_b = shapes["bias"][0]
+        stored += n_b
+        bits += n_b * lc.bias.width
+        mems.append(map_memory("biases", lc.bias.width, n_b, lc.ram_style, device))
+    return stored, bits, mems
+
+
+def _sum(mems, attr) -> int:
+    return sum(getattr(m, attr) for m in mems)
+
+
+def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream", device=None,
+             budget=DEFAULT_BUDGET, weights: str = "onchip", prune=None, codebook_bits: int | None = None,
+             index_bits: int = 4) -> BudgetReport:
+    """The on-chip memory and compute estimate of `graph` under `config` (module doc).
+
+    arch: 'stream' or 'layer'. device: a name, alias or Device (default: config hardware.device).
+    weights: 'onchip' or 'offchip' (count on-chip buffers only). prune: None, a density, 'table1'
+    or {layer: density}; codebook_bits: shared-weight codebook width (hwsim.hw.compression).
+    """
+    if not isinstance(graph, Graph):
+        raise TypeError(f"estimate needs a Graph, got {type(graph).__name__}")
+    if arch not in ARCHS:
+        raise InputError(f"arch {arch!r} is not one of {', '.join(ARCHS)}")
+    if weights not in WEIGHTS:
+        raise InputError(f"weights {weights!r} is not one of {', '.join(WEIGHTS)}")
+    config = cfg.load(None, graph) if config is None else config
+    if device is None:
+        device = config.hardware.get("device")
+    device = dev.get(device) if device is not None else None
+    budget_bits = _budget_bits(budget)
+    weight_layers = [l.name for l in graph.layers if l.has_weights]
+    comp = make_compression(weight_layers, prune, codebook_bits, index_bits)
+    fifo_depth = int(config.hardware.get("fifo_depth", 2))
+    clock = float(config.hardware.get("clock_mhz", 200.0))
+
+    if arch == "stream":
+        act = stream_buffers(graph, config, fifo_depth, device)
+    else:
+        live_bits, _ = layer_liveness(graph, config)
+
+    rows = []
+    for layer in graph.layers:
+        lc = config[layer.name]
+        stored = bits_w = 0
+        mems: list[MemoryMap] = []
+        rf = lc.reuse_factor if layer.has_weights else 1
+        if layer.has_weights:
+            stored, bits_w, wmems = _weight_memories(graph, layer, lc, comp, device)
+            if weights == "onchip":
+                mems.extend(wmems)
+        if arch == "stream":
+            amems = act[layer.name]
+            mems.extend(amems)
+            act_bits = _sum(amems, "bits")
+        else:
+            act_bits = live_bits[layer.name]
+        mult = multipliers(graph, layer, rf)
+        dsp = mult * dsp_per_multiplier(lc.inputs[0].width, lc.weight.width, device) if mult else 0
+        rows.append(LayerBudget(
+            layer.name, layer.kind, graph.shape(layer.name), graph.params(layer), stored, bits_w, act_bits,
+            _sum(mems, "blocks"), _sum(mems, "uram"), _sum(mems, "lutram_bits"), _sum(mems, "reg_bits"),
+            rf, mult, dsp, layer_cycles(graph, layer, rf), tuple(mems)))
+
+    extra: tuple[MemoryMap, ...] = ()
+    if arch == "stream":
+        act_total = sum(r.activation_bits for r in rows)
+        dsp_total = sum(r.dsp for r in rows)
+        cyc = max(r.cycles for r in rows)
+    else:
+        act_total = max(r.activation_bits for r in rows)
+        extra = (feature_pool(act_total, device),)
+        dsp_total = max(r.dsp for r in rows)
+        cyc = sum(r.cycles for r in rows)
+    bottleneck = max(rows, key=lambda r: r.cycles).name
+    all_mems = [m for r in rows for m in r.memories] + list(extra)
+    weight_total = sum(r.weight_bits for r in rows)
+    onchip = act_total + (weight_total if weights == "onchip" else 0)
+    totals = Totals(
+        params=sum(r.params for r in rows), stored_params=sum(r.stored_params for r in rows),
+        weight_bits=weight_total, activation_bits=act_total, onchip_bits=onchip,
+        allocated_bits=_sum(all_mems, "allocated_bits"), bram18=_sum(all_mems, "blocks"),
+        uram=_sum(all_mems, "uram"), lutram_bits=_sum(all_mems, "lutram_bits"),
+        reg_bits=_sum(all_mems, "reg_bits"),
+        multipliers=(sum if arch == "stream" else max)(r.multipliers for r in rows),
+        dsp=dsp_total, cycles=cyc)
+    checks: tuple[Check, ...] = ()
+    if device is not None:
+        checks = (Check(device.block_kind, totals.bram18, device.bram18),
+                  Check("URAM", totals.uram, device.uram), Check("DSP", totals.dsp, device.dsp))
+    return BudgetReport(graph.name, graph.input_shape, arch, weights, budget_bits, tuple(rows), totals,
+                        device, checks, clock, fifo_depth, bottleneck, comp, extra)
+

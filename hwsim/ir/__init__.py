@@ -1,0 +1,1 @@
+"""The network: frozen layers and Graph, the zoo, weight files."""

@@ -1,0 +1,1 @@
+"""Renderers: text tables, budget and accuracy reports, plots."""

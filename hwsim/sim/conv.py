@@ -1,0 +1,281 @@
+"""Fast path of the simulator's lossless convolution: exact float32 GEMMs and a fused epilogue.
+
+A float32 sum of integers is exact, in any order and with or without FMA, while the sum of the
+magnitudes of its terms stays at or below 2**24: every partial sum is then an integer of at most 24
+bits. The weight columns are therefore cut into chunks such that, for every output channel, the
+sum over the chunk of |w| * max|x read by that column| is at most 2**24. Each chunk is one float32
+GEMM (exact); the epilogue sums the chunk results in int64, adds the bias, casts to the result type
+(hwsim.fixed.fast's row rules), counts overflows, tracks min/max and writes NCHW directly. A ReLU that
+follows the conv can be applied in the same pass.
+
+`conv` returns None when the fast path does not apply (wide operands, exotic result types); the
+caller then uses the general float64 path in sim_ops. Both are tested against an int64 convolution.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from hwsim.fixed import FixedType
+from hwsim.sim import reference_conv as sim_float
+from hwsim.fixed.fast import cast_row, rules
+from hwsim.sim.ops import tile_error
+from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, split
+
+F32_EXACT = float(2 ** 24)
+MAX_CHUNKS = 64
+MIN_SHARE = 256      # output positions per worker share at the least (tests lower it)
+MAX_SHARE = 8192     # and at most about this many when there is more work (buffers stay in cache)
+
+
+def chunk_bounds(mag: np.ndarray) -> list[int] | None:
+    """Column boundaries [0, b1, ..., K] such that, for every row of `mag` (O, K; int64 bounds
+    on |w * x| per weight), each chunk's sum is at most 2**24. None when one column exceeds it."""
+    k = mag.shape[1]
+    if mag.max(initial=0) > F32_EXACT:
+        return None
+    cum = np.zeros((mag.shape[0], k + 1), np.int64)
+    np.cumsum(mag, axis=1, out=cum[:, 1:])
+    bounds = [0]
+    while bounds[-1] < k:
+        t0 = bounds[-1]
+        reach = (cum[:, t0 + 1:] - cum[:, t0:t0 + 1]).max(axis=0)   # nondecreasing in the end column
+        bounds.append(t0 + int(np.searchsorted(reach, F32_EXACT, side="right")))
+        if len(bounds) > MAX_CHUNKS + 1:
+            return None
+    return bounds
+
+
+@numba.njit(cache=True, nogil=True)
+def _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax):
+    """out[(c, i, j), col - start] = x[n, c, y*sh - ph + i, x*sw - pw + j] (0 outside) as float32,
+    for the output positions col = (n, y, x) in [start, stop); rowmax[row] = max |x| read for that
+    row. The values pass through int32 (a vector conversion on AVX2), which is exact when rowmax
+    is below 2**24; the caller checks that before using `out`."""
+    n, c, h, w = x.shape
+    p = oh * ow
+    for row in range(c * kh * kw):
+        m = np.int64(0)
+        ci = row // (kh * kw)
+        i = (row // kw) % kh
+        j = row % kw
+        xa = max(0, -((j - pw) // sw))                 # first output column reading ix >= 0
+        xb = min(ow, (w - 1 + pw - j) // sw + 1)       # one past the last reading ix < w
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            for y in range(p0 // ow, (p1 - 1) // ow + 1):
+                x0 = max(p0 - y * ow, 0)
+                x1 = min(p1 - y * ow, ow)
+                # column of output x = xx is base + xx; base < 0 when this share starts mid-row,
+                # and x0 >= -base then: index from base, never slice from it (a negative slice
+                # start wraps around)
+                base = b * p + y * ow - start
+                iy = y * sh - ph + i
+                if iy < 0 or iy >= h:
+                    for xx in range(x0, x1):
+                        out[row, base + xx] = 0
+                    continue
+                for xx in range(x0, min(x1, xa)):
+                    out[row, base + xx] = 0
+                for xx in range(max(x0, xa), min(x1, xb)):
+                    v = x[b, ci, iy, xx * sw - pw + j]
+                    m = max(m, abs(v))
+                    out[row, base + xx] = np.float32(np.int32(v))
+                for xx in range(max(x0, xb), x1):
+                    out[row, base + xx] = 0
+        rowmax[row] = m
+
+
+@numba.njit(cache=True, nogil=True)
+def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
+    """v = cast1(sum_i g[i, oc, col - start] << s1 + acc0[oc]) for the positions col = (n, pos) in
+    [start, stop); out[n, oc, pos] = v, or cast2(max(v, 0)) when `relu`. Returns the overflow count,
+    min and max of v, then the same for the ReLU values."""
+    chunks, outs, length = g.shape
+    p = out.shape[2]
+    acc = np.empty(length, np.int64)
+    val = np.empty(length, np.int64)
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    for oc in range(outs):
+        for t in range(length):      # exact float32 integers below 2**24: int32 converts them
+            acc[t] = np.int32(g[0, oc, t])
+        for i in range(1, chunks):
+            for t in range(length):
+                acc[t] += np.int32(g[i, oc, t])
+        for t in range(length):
+            acc[t] = (acc[t] << s1) + acc0[oc]
+        c, mn, mx = cast_row(acc, val, cast1)
+        st[0] += c
+        st[1] = min(st[1], mn)
+        st[2] = max(st[2], mx)
+        if relu:
+            for t in range(length):
+                acc[t] = max(val[t], 0)
+            c, mn, mx = cast_row(acc, val, cast2)
+            st[3] += c
+            st[4] = min(st[4], mn)
+            st[5] = max(st[5], mx)
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            out[b, oc, p0:p1] = val[b * p + p0 - start:b * p + p1 - start]
+    return st
+
+
+@numba.njit(cache=True, nogil=True)
+def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bias, has_bias,
+                  cv, cy, ref_out, ref_relu):
+    """_epilogue for one tile [start, stop) of whole output rows of one image (columns off.. of g),
+    together with the float reference y = gf[oc, t] (+ bias[oc]): the conv's values and y go to
+    cv / cy (O, length) for the statistics, y also to ref_out when that is not empty; with `relu`
+    out and ref_relu get the ReLU's values, else out gets the conv's. Returns the counts as
+    _epilogue."""
+    chunks, outs = g.shape[0], g.shape[1]
+    length = stop - start
+    p = out.shape[2]
+    b = start // p                       # a tile lies inside one image
+    q0 = start - b * p                   # its first position in the image
+    acc = np.empty(length, np.int64)
+    val2 = np.empty(length, np.int64)
+    keep = ref_out.shape[0] > 0
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    for oc in range(outs):
+        val = cv[oc]
+        y = cy[oc]
+        for t in range(length):
+            acc[t] = np.int32(g[0, oc, off + t])
+        for i in range(1, chunks):
+            for t in range(length):
+                acc[t] += np.int32(g[i, oc, off + t])
+        for t in range(length):
+            acc[t] = (acc[t] << s1) + acc0[oc]
+        c, mn, mx = cast_row(acc, val, cast1)
+        st[0] += c
+        st[1] = min(st[1], mn)
+        st[2] = max(st[2], mx)
+        gr = gf[oc]
+        bo = bias[oc]
+        for t in range(length):
+            y[t] = gr[t] + bo if has_bias else gr[t]
+        if keep:
+            ro = ref_out[b, oc]
+            for t in range(length):
+                ro[q0 + t] = y[t]
+        ob = out[b, oc]
+        if relu:
+            for t in range(length):
+                acc[t] = max(val[t], 0)
+            c, mn, mx = cast_row(acc, val2, cast2)
+            st[3] += c
+            st[4] = min(st[4], mn)
+            st[5] = max(st[5], mx)
+            rr = ref_relu[b, oc]
+            for t in range(length):
+                v = y[t]
+                rr[q0 + t] = v if (v >= 0 or v != v) else np.float32(0)
+                ob[q0 + t] = val2[t]
+        else:
+            for t in range(length):
+                ob[q0 + t] = val[t]
+    return st
+
+
+def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
+         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None):
+    """Lossless conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW): the accumulator is
+    (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with `relu_t`, a following ReLU
+    (`(relu_t)max(v, 0)`) is applied too and only its output is returned. Returns
+    (out, stats) with stats = [overflows, min, max] of the conv values, then of the ReLU values;
+    or None when the fast path does not apply.
+
+    With `ref` = (float32 input, float weight, float bias or None, keep the conv's float output) the
+    float reference's conv (sim_float's tiles and GEMMs) runs in the same shares and the epilogue
+    compares the two: a third item (float conv output or None, float ReLU output or None,
+    (err, sig, max error) of the conv, the same of the ReLU or None), with sim_ops.error_rows' rows.
+
+    The output positions are split among worker threads (whole tiles with `ref`); each runs im2col,
+    single-threaded BLAS GEMMs and the epilogue on its slice (one thread pool, no idle BLAS threads
+    spinning)."""
+    cast1 = rules(acc_t, out_t)
+    cast2 = rules(out_t, relu_t) if relu_t is not None else cast1
+    if cast1 is None or cast2 is None or s1 < 0 or x.size == 0 or acc_t.width > 62:
+        return None
+    x = np.ascontiguousarray(x)
+    wm = wr.reshape(wr.shape[0], -1)
+    wabs = np.abs(wm)
+    if wabs.max(initial=0) >= F32_EXACT:
+        return None
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    w32 = wm.astype(np.float32)
+    out = np.empty((n, wm.shape[0], oh * ow), np.int64)
+    acc0 = acc0.astype(np.int64)
+    relu = relu_t is not None
+    if ref is None:
+        cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
+    else:
+        tl = sim_float.tiles(n, oh, ow)
+        groups = sim_float.shares(tl, MIN_SHARE, MAX_SHARE)
+        cuts = [(tl[a][0], tl[b - 1][1]) for a, b in groups]
+        xf = np.ascontiguousarray(ref[0], np.float32)
+        wf, bias, has_bias = sim_float.prepare(ref[1], ref[2])
+        shape3 = (n, wm.shape[0], oh * ow)
+        none = np.empty((0, 0, 1), np.float32)
+        ref_out = np.empty(shape3, np.float32) if (ref[3] or not relu) else none
+        ref_relu = np.empty(shape3, np.float32) if relu else none
+        rows = [np.empty((n, wm.shape[0], oh)) for _ in range(4 if relu else 2)]
+        err2, sig2 = (rows[2], rows[3]) if relu else (rows[0], rows[1])
+        scale1, scale2 = 2.0 ** -out_t.frac, 2.0 ** -(relu_t.frac if relu else out_t.frac)
+        geom = (kernel, stride, padding)
+
+    def part(i):
+        start, stop = cuts[i]
+        cols = scratch(0, (wm.shape[1], stop - start))
+        rowmax = np.empty(wm.shape[1], np.int64)
+        _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
+        bounds = chunk_bounds(wabs * rowmax) if rowmax.max(initial=0) < F32_EXACT else None
+        if bounds is None:
+            return None
+        g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
+        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            np.matmul(w32[:, a:b], cols[a:b], out=g[j])
+        if ref is None:
+            return _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0
+        st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
+        mine = tl[groups[i][0]:groups[i][1]]
+        longest = max(t1 - t0 for t0, t1 in mine)
+        cv_buf = np.empty(wm.shape[0] * longest, np.int64)
+        for j, (t0, t1) in enumerate(mine):
+            gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
+            cv = cv_buf[:wm.shape[0] * (t1 - t0)].reshape(1, wm.shape[0], t1 - t0)
+            cy = scratch(4, (1, wm.shape[0], t1 - t0))
+            s = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias, has_bias,
+                              cv[0], cy[0], ref_out, ref_relu)
+            st = s if j == 0 else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
+                                            st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
+            # the statistics of the tile's rows while its values are in cache (sim_ops.error_rows')
+            b, q0 = divmod(t0, oh * ow)
+            m1 = max(m1, tile_error(cv, cy, 0, 0, (t1 - t0) // ow, ow, scale1, rows[0], rows[1], b, q0 // ow))
+            if relu:
+                m2 = max(m2, tile_error(out, ref_relu, b, q0, (t1 - t0) // ow, ow, scale2, err2, sig2, b, q0 // ow))
+        return st, m1, m2
+
+    with single_threaded_blas():
+        parts = parallel_map(part, len(cuts))
+    if any(p is None for p in parts):
+        return None
+    st = np.array([p[0] for p in parts])
+    stats = [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max()),
+             int(st[:, 3].sum()), int(st[:, 4].min()), int(st[:, 5].max())]
+    out = out.reshape(n, -1, oh, ow)
+    if ref is None:
+        return out, stats
+    shape = (n, wm.shape[0], oh, ow)
+    floats = (ref_out.reshape(shape) if ref_out.shape[0] else None,
+              ref_relu.reshape(shape) if relu else None,
+              (rows[0], rows[1], max(p[1] for p in parts)),
+              (rows[2], rows[3], max(p[2] for p in parts)) if relu else None)
+    return out, stats, floats

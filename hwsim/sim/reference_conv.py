@@ -1,0 +1,141 @@
+"""The float reference's convolution on the simulator's machinery: a threaded float32 im2col, one
+single-threaded float32 BLAS GEMM per tile and an epilogue that adds the bias, applies a following
+ReLU and writes NCHW.
+
+Tiles make the float values independent of how work is shared: a tile is a run of whole output rows
+of one image, fixed by the layer's output shape alone (never by the batch, the worker count or a
+share's boundaries), and every tile is one GEMM of the same shape wherever it runs. The simulator's
+fused statistics (sim_conv) compute the same tiles with the same GEMM calls, so the float values they
+compare against equal reference.run's bit for bit.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from hwsim.util import threads
+from hwsim.util.threads import parallel_map, scratch, single_threaded_blas
+
+TILE = 1024          # output positions per tile at most, in whole rows (tests lower it)
+
+
+def tiles(n: int, oh: int, ow: int) -> list[tuple[int, int]]:
+    """[start, stop) output positions (n, y, x) of each tile: whole rows of one image, at most
+    max(TILE, ow) positions."""
+    per = max(1, min(oh, TILE // ow))
+    return [(b * oh * ow + y * ow, b * oh * ow + min(y + per, oh) * ow)
+            for b in range(n) for y in range(0, oh, per)]
+
+
+def shares(tile_list: list[tuple[int, int]], min_positions: int, max_positions: int) -> list[tuple[int, int]]:
+    """Tile index ranges [a, b): at least one per worker when each then has min_positions positions,
+    and more when needed to keep them near max_positions."""
+    k = len(tile_list)
+    if not k:
+        return []
+    total = tile_list[-1][1] - tile_list[0][0]
+    jobs = max(1, min(threads.workers(), k, total // max(1, min_positions)))
+    jobs = min(k, max(jobs, -(-total // max_positions)))
+    bounds = [k * i // jobs for i in range(jobs + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+@numba.njit(cache=True, nogil=True)
+def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out):
+    """out[(c, i, j), col - start] = x[n, c, y*sh - ph + i, x*sw - pw + j] (0 outside), float32, for
+    the output positions col = (n, y, x) in [start, stop). Indexes from each row's base like
+    sim_conv._im2col (a range may start inside a row)."""
+    n, c, h, w = x.shape
+    p = oh * ow
+    for row in range(c * kh * kw):
+        ci = row // (kh * kw)
+        i = (row // kw) % kh
+        j = row % kw
+        xa = max(0, -((j - pw) // sw))
+        xb = min(ow, (w - 1 + pw - j) // sw + 1)
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            for y in range(p0 // ow, (p1 - 1) // ow + 1):
+                x0 = max(p0 - y * ow, 0)
+                x1 = min(p1 - y * ow, ow)
+                base = b * p + y * ow - start
+                iy = y * sh - ph + i
+                if iy < 0 or iy >= h:
+                    for xx in range(x0, x1):
+                        out[row, base + xx] = 0
+                    continue
+                for xx in range(x0, min(x1, xa)):
+                    out[row, base + xx] = 0
+                for xx in range(max(x0, xa), min(x1, xb)):
+                    out[row, base + xx] = x[b, ci, iy, xx * sw - pw + j]
+                for xx in range(max(x0, xb), x1):
+                    out[row, base + xx] = 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _bias_relu(g, bias, has_bias, relu, start, stop, out, out_relu):
+    """y = g[oc, col - start] (+ bias[oc]) for the positions col = (n, pos) in [start, stop):
+    out[n, oc, pos] = y when out is not empty, out_relu[n, oc, pos] = max(y, 0) with `relu`."""
+    outs = g.shape[0]
+    p = out_relu.shape[2] if relu else out.shape[2]
+    keep = out.shape[0] > 0
+    for oc in range(outs):
+        for b in range(start // p, (stop - 1) // p + 1):
+            p0 = max(start, b * p) - b * p
+            p1 = min(stop, (b + 1) * p) - b * p
+            base = b * p - start
+            for t in range(p0, p1):
+                y = g[oc, base + t] + bias[oc] if has_bias else g[oc, base + t]
+                if keep:
+                    out[b, oc, t] = y
+                if relu:
+                    out_relu[b, oc, t] = y if (y >= 0 or y != y) else np.float32(0)
+
+
+def prepare(w: np.ndarray, b):
+    """(weights as a float32 (O, C*KH*KW) matrix, float32 bias or zeros, whether there is a bias)."""
+    wm = np.ascontiguousarray(w, np.float32).reshape(w.shape[0], -1)
+    has = b is not None
+    return wm, (np.ascontiguousarray(b, np.float32) if has else np.zeros(wm.shape[0], np.float32)), has
+
+
+def tile_gemm(x, wm, geom, oh, ow, start, stop, slot: int = 2) -> np.ndarray:
+    """The float32 GEMM of one tile: (O, stop - start) in a reusable scratch buffer. Every caller of
+    the float convolution goes through here, so equal tiles give equal values."""
+    (kh, kw), (sh, sw), (ph, pw) = geom
+    cols = scratch(slot, (wm.shape[1], stop - start))
+    im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols)
+    g = scratch(slot + 1, (wm.shape[0], stop - start))
+    np.matmul(wm, cols, out=g)
+    return g
+
+
+def conv(x: np.ndarray, w: np.ndarray, b, kernel, stride, padding, relu: bool = False,
+         keep_conv: bool = True):
+    """Float32 convolution of NCHW x: (conv output or None, ReLU output or None). With `relu` the
+    ReLU after it is computed in the same pass; `keep_conv=False` then skips the conv's own output."""
+    x = np.ascontiguousarray(x, np.float32)
+    wm, bias, has = prepare(w, b)
+    n, c, h, wd = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    o = wm.shape[0]
+    out = np.empty((n, o, oh * ow), np.float32) if (keep_conv or not relu) else np.empty((0, 0, 1), np.float32)
+    out_relu = np.empty((n, o, oh * ow), np.float32) if relu else np.empty((0, 0, 1), np.float32)
+    tl = tiles(n, oh, ow)
+    geom = (kernel, stride, padding)
+
+    def part(i):
+        a, z = cuts[i]
+        for start, stop in tl[a:z]:
+            g = tile_gemm(x, wm, geom, oh, ow, start, stop)
+            _bias_relu(g, bias, has, relu, start, stop, out, out_relu)
+
+    from hwsim.sim.conv import MAX_SHARE, MIN_SHARE
+    cuts = shares(tl, MIN_SHARE, MAX_SHARE)
+    with single_threaded_blas():
+        parallel_map(part, len(cuts))
+    shape = (n, o, oh, ow)
+    return (out.reshape(shape) if out.shape[0] else None), (out_relu.reshape(shape) if relu else None)

@@ -1,0 +1,214 @@
+"""Bit-accurate execution of a Graph under a precision Config.
+
+Every value is a raw int64 mantissa of its layer's result type. The semantics below are exactly what
+the C++ kernels in templates/kernels do (tests compare them integer for integer):
+
+- input:   `input_t v = (double)x` (NaN and inf as ap_fixed treats them; NaNs are counted).
+- conv / dense: `accum_t acc = (accum_t)bias;` then for each term in (c, kh, kw) order
+           `acc += (accum_t)(x * w)` (the exact product cast to accum_t, the exact sum assigned back
+           to accum_t); zero padding contributes products of 0; `result_t r = (result_t)acc`.
+           With a lossless accumulator none of these casts can round or overflow.
+- relu:    `res = (result_t)(x > 0 ? x : 0)`.
+- max pool: the exact maximum over the window positions inside the input (padding and the ceil-mode
+           overhang are ignored), then cast to the result type.
+- avg pool (count_include_pad) and global average pool: `accum_t acc = 0; acc += (accum_t)x` over the
+           window in row-major order, then `acc /= n` (truncation toward zero at accum_t's LSB), then
+           `(result_t)acc`.
+- concat:  each input cast to the result type, channels in input order.
+- add:     `(result_t)(a + b)` with the exact ap_fixed sum.
+- dropout, flatten: identity (then cast to the result type).
+
+Execution: lossless convolutions run as exact float32 GEMMs with a fused cast epilogue (sim_conv),
+explicit accumulators through sim_narrow's exact kernels, and a conv's ReLU is folded into the
+epilogue when `keep` does not need the conv's own output; input quantization and max pooling use
+one-pass threaded kernels. With `reference` the float reference (hwsim.sim.reference) runs layer by
+layer beside it, and the fast kernels produce its values and the error statistics of each output
+row as they produce the fixed-point values (FUSED; sim_ops.error_rows otherwise). Whatever a fast
+path cannot prove exact or does not cover falls back to the general path (sim_ops, FixedType), and
+tests compare the two value for value and statistic for statistic.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hwsim.spec import config as cfg
+from hwsim.fixed import FixedType
+from hwsim.fixed.fast import quantize_counted
+from hwsim.ir.graph import Graph
+from hwsim.sim.layers import LAYERS, conv_fast as _conv_fast
+from hwsim.sim.ops import error_rows, maxpool, min_max, total
+
+_SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    name: str
+    kind: str
+    type: str
+    count: int                 # values produced
+    min: float
+    max: float
+    overflows: int             # values out of the result type's range (before the overflow mode acts)
+    saturations: int           # of those, values clamped by a saturating mode
+    accum_overflows: int = 0   # overflow events inside the accumulator (explicit accum types)
+    nans: int = 0              # NaN inputs (input layer)
+    weight_overflows: int = 0  # weights and biases outside their types' ranges
+    sqnr_db: float | None = None   # against the float reference, when it was run: 10 log10(signal/error)
+    sq_error: float | None = None  # sum of (reference - value)**2 (rows in order, then over rows)
+    sq_signal: float | None = None  # sum of reference**2, the same way
+    max_abs_error: float | None = None   # max |reference - value|
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    raw: np.ndarray            # output mantissas, int64, (N, C, H, W)
+    type: FixedType            # output type
+    stats: tuple[LayerStats, ...]
+    outputs: dict = field(default_factory=dict)   # layer -> raw, when run(keep=True)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.type.to_float(self.raw)
+
+    def stat(self, name: str) -> LayerStats:
+        for s in self.stats:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def check_input(graph: Graph, x) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"input must be numeric, got dtype {arr.dtype}")
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or tuple(arr.shape[1:]) != tuple(graph.input_shape):
+        raise ValueError(f"input shape {tuple(np.shape(x))} does not match {graph.name}: expected "
+                         f"(N, {', '.join(map(str, graph.input_shape))})")
+    return arr
+
+
+def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = True,
+        keep: bool = False) -> SimResult:
+    """Run `graph` bit-accurately on NCHW input `x`; stats include SQNR when `reference`."""
+    x = check_input(graph, x)
+    config = config if config is not None else cfg.load(None, graph)
+    if any(l.has_weights for l in graph.layers) and not graph.has_weights:
+        raise ValueError(f"{graph.name} has no weights attached")
+    last_use, uses = {}, {}
+    for i, layer in enumerate(graph.layers):
+        for s in layer.inputs:
+            last_use[s] = i
+            uses[s] = uses.get(s, 0) + 1
+    vals: dict[str, np.ndarray] = {}
+    refs: dict = {}             # the float reference's values, when `reference`
+    rows: dict = {}             # error_rows' figures of each layer, for a concat of unchanged inputs
+    stats, kept = [], {}
+    fused = None            # a ReLU computed together with the conv before it
+    for i, layer in enumerate(graph.layers):
+        lc = config[layer.name]
+        if fused is not None:
+            raw, ev = fused
+            fused = None
+        elif layer.kind == "input":
+            raw, ev = _input(lc.result, x)
+            if reference:
+                ev["ref"] = x.astype(np.float32)
+        else:
+            ins = [vals[s] for s in layer.inputs]
+            rins = [refs[s] for s in layer.inputs] if reference else None
+            relu = _fusable_relu(graph, i, uses) if not (keep or (reference and not FUSED)) else None
+            raw, ev, fused = _layer(graph, layer, lc, ins, rins, config[relu.name] if relu is not None else None)
+        if reference:
+            ev = _with_reference(graph, layer, lc, raw, ev, [refs[s] for s in layer.inputs], rows)
+            refs[layer.name] = ev["ref"]
+            rows[layer.name] = ev["rows"]
+        if raw is not None:
+            vals[layer.name] = raw
+        if keep:
+            kept[layer.name] = raw
+        stats.append(_stats(layer, lc, raw, ev))
+        for s in layer.inputs:
+            if last_use[s] == i and s != graph.output.name:
+                for d in (vals, refs, rows):
+                    d.pop(s, None)
+    out_name = graph.output.name
+    return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept)
+
+
+FUSED = True    # statistics from the kernels' epilogues; False runs the two-pass path (tests compare)
+
+
+def _layer(graph, layer, lc, ins, rins, relu_lc):
+    """(raw, events, the fused ReLU's (raw, events) or None) of one layer; with the float
+    reference's inputs `rins` (and FUSED), the fast kernels also give its values and statistics."""
+    fuse_ref = rins is not None and FUSED
+    if layer.kind == "conv":
+        fast = _conv_fast(graph, layer, lc, ins[0], relu_lc, rins[0] if fuse_ref else None)
+        if fast is not None:
+            out, ev, relu_ev = fast
+            return (None, ev, (out, relu_ev)) if relu_lc is not None else (out, ev, None)
+    if layer.kind == "maxpool" and fuse_ref:
+        _, oh, ow = graph.shape(layer.name)
+        fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result,
+                       ref=rins[0])
+        if fast is not None:
+            return fast[0], {"overflows": fast[1][0], "minmax": tuple(fast[1][1:]), "ref": fast[2][0],
+                             "rows": fast[2][1]}, None
+    raw, ev = LAYERS[layer.kind](graph, layer, lc, ins)
+    return raw, ev, None
+
+
+def _with_reference(graph, layer, lc, raw, ev, rins, rows):
+    """ev with the float reference's values ("ref") and the error statistics ("rows"): those a fast
+    kernel produced, else the reference's layer and a pass of sim_ops.error_rows. A concat or
+    dropout that passes its inputs through unchanged takes its inputs' rows (FUSED)."""
+    if "ref" not in ev:
+        from hwsim.sim import reference as fref
+        ev["ref"] = fref.apply(graph, layer, rins)
+    if "rows" not in ev:
+        same = all(t == lc.result for t in lc.inputs) and all(s in rows for s in layer.inputs)
+        if FUSED and same and layer.kind in ("concat", "dropout"):
+            parts = [rows[s] for s in layer.inputs]
+            ev["rows"] = (np.concatenate([p[0] for p in parts], axis=1),
+                          np.concatenate([p[1] for p in parts], axis=1), max(p[2] for p in parts))
+        else:
+            ev["rows"] = error_rows(raw, ev["ref"], lc.result.frac)
+    return ev
+
+
+def _fusable_relu(graph: Graph, i: int, uses: dict):
+    """The ReLU right after conv layer i when it is that conv's only consumer (else None)."""
+    layer = graph.layers[i]
+    if layer.kind != "conv" or i + 1 >= len(graph.layers) or uses.get(layer.name) != 1:
+        return None
+    nxt = graph.layers[i + 1]
+    return nxt if nxt.kind == "relu" and nxt.inputs == (layer.name,) else None
+
+
+def _input(t: FixedType, x: np.ndarray):
+    fast = quantize_counted(t, x)
+    if fast is not None:      # finite input: no NaNs
+        return fast[0], {"nans": 0, "overflows": fast[1], "minmax": fast[2:]}
+    return t.quantize(x), {"nans": int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0,
+                           "overflows": t.quantize_overflows(x)}
+
+
+def _stats(layer, lc, raw, ev) -> LayerStats:
+    ovf = int(ev.get("overflows", 0))
+    sqnr = err = sig = maxerr = None
+    if "rows" in ev:
+        err, sig, maxerr = total(ev["rows"][0]), total(ev["rows"][1]), ev["rows"][2]
+        sqnr = math.inf if err == 0 else (10 * math.log10(sig / err) if sig > 0 else -math.inf)
+    count = ev["count"] if raw is None else raw.size
+    mm = ev.get("minmax") or (min_max(raw) if raw.size else (0, 0))
+    lo, hi = lc.result.to_float(np.array(mm))
+    return LayerStats(layer.name, layer.kind, str(lc.result), int(count), float(lo), float(hi),
+                      ovf, ovf if lc.result.overflow in _SAT else 0,
+                      int(ev.get("accum_overflows", 0)), int(ev.get("nans", 0)),
+                      int(ev.get("weight_overflows", 0)), sqnr, err, sig, maxerr)

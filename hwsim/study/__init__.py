@@ -1,0 +1,1 @@
+"""Accuracy studies: evaluation, calibration, compare, tune, data sets, executors."""

@@ -1,0 +1,289 @@
+"""Precision search: per-layer weight and activation widths that minimise on-chip memory subject to
+an accuracy drop on validation data and a memory budget (`search`).
+
+Types from observed ranges (`calibrate`, `precision_doc`): a value set whose largest magnitude is m
+(activations over the calibration images, weights and biases over their tensors) gets
+I = floor(log2 m) + 2 integer bits (sign included, so m < 2^(I-1); hwsim.fixed.rules.integer_bits);
+a width W gives ap_fixed<W, I> with W - I fractional bits, so shaving a bit always removes a
+fractional bit. Modes: the input, weights and biases AP_RND_CONV/AP_SAT (quantized offline, free in
+hardware), layer results AP_TRN/AP_SAT (truncation, no rounding adder); accumulators lossless. A
+bias takes its layer's result width. Layers with their own result type: input, conv, dense, average
+pools, add, concat; relu, max pool, dropout and flatten pass their input type through.
+
+A config is acceptable when, on the validation images, both its top-1 drop from float and the share
+of images whose top-1 class differs from float's are at most `max_drop` percentage points. The second
+condition implies the first and is the one that matters: a plain accuracy drop lets the search trade
+lost images for lucky ones, which does not carry over to unseen data.
+
+Search (deterministic: fixed order, no randomness):
+1. global start: every activation and weight at one width W (raised, per type, to `min_width` and
+   to its integer bits), W = widths[0], widths[1], ... until a width is acceptable: the start;
+2. greedy shaving: knobs (each typed layer's result width, each weighted layer's weight width) are
+   ordered by the on-chip bits one bit less would save (largest first); knobs that save less than
+   `min_saving` of the start's on-chip bits per bit are left alone (they cost evaluations and save
+   nothing worth having); for each other knob in turn, a binary search finds the fewest bits that
+   stay acceptable with every other knob as it is, and keeps them. A knob never goes below
+   `min_width` nor below its integer bits: shaving stops at zero fractional bits.
+Every evaluated config is a point (on-chip bits, validation top-1); `pareto` keeps the ones no other
+point beats on both. Memory is hwsim.hw.estimate's stream estimate (`onchip_bits`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hwsim.spec import config as cfg
+from hwsim.study.compare import TYPED, Evaluator, agreement, onchip, topk
+from hwsim.fixed import FixedType
+from hwsim.ir.graph import Graph
+from hwsim.fixed.rules import integer_bits
+from hwsim.util.errors import InputError
+
+INPUT_MODES = WEIGHT_MODES = ("AP_RND_CONV", "AP_SAT")
+RESULT_MODES = ("AP_TRN", "AP_SAT")
+DEFAULT_WIDTHS = tuple(range(4, 17))
+
+
+# --- ranges and types --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ranges:
+    """Largest magnitudes seen: activations of typed layers, and each weighted layer's weights/bias."""
+    act: dict = field(default_factory=dict)
+    weight: dict = field(default_factory=dict)
+    bias: dict = field(default_factory=dict)
+
+
+def typed_layers(graph: Graph) -> list[str]:
+    return [l.name for l in graph.layers if l.kind in TYPED]
+
+
+def calibrate(graph: Graph, x) -> Ranges:
+    """Observed ranges of the float network on `x` (N, C, H, W) and of its weights."""
+    from hwsim.sim.reference import run_all
+    outs = run_all(graph, x)
+    act = {n: float(np.max(np.abs(outs[n]))) if outs[n].size else 0.0 for n in typed_layers(graph)}
+    weight, bias = {}, {}
+    for l in graph.layers:
+        if l.has_weights:
+            w = graph.weights[l.name]
+            weight[l.name] = float(np.max(np.abs(w["weight"])))
+            bias[l.name] = float(np.max(np.abs(w["bias"]))) if "bias" in w else 0.0
+    return Ranges(act, weight, bias)
+
+
+def _fixed(width: int, max_abs: float, modes: tuple[str, str]) -> str:
+    return str(FixedType(int(width), integer_bits(max_abs), True, *modes))
+
+
+def precision_doc(graph: Graph, ranges: Ranges, act_bits, weight_bits) -> dict:
+    """The `precision` section of a config: result widths per typed layer (`act_bits`: an int or
+    {layer: width}), weight widths per weighted layer (`weight_bits`), integer bits from `ranges`."""
+    def width(spec, name):
+        return spec if isinstance(spec, int) else spec[name]
+    layers = {}
+    inp = graph.input.name
+    for name in typed_layers(graph):
+        if name == inp:
+            continue
+        a = width(act_bits, name)
+        d = {"result": _fixed(a, ranges.act[name], RESULT_MODES)}
+        if graph.layer(name).has_weights:
+            d["weight"] = _fixed(width(weight_bits, name), ranges.weight[name], WEIGHT_MODES)
+            d["bias"] = _fixed(a, ranges.bias[name], WEIGHT_MODES)
+        layers[name] = d
+    return {"input": _fixed(width(act_bits, inp), ranges.act[inp], INPUT_MODES),
+            "default": {"accum": "lossless"}, "layers": layers}
+
+
+# --- search --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Point:
+    """One evaluated config."""
+    label: str
+    onchip_bits: int
+    top1: float                  # on the validation data
+    agreement: float             # top-1 agreement with float on the validation data
+    act: tuple                   # ((layer, width), ...)
+    weight: tuple
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "onchip_bits": self.onchip_bits, "top1": self.top1,
+                "agreement": self.agreement, "act": dict(self.act), "weight": dict(self.weight)}
+
+
+@dataclass(frozen=True, eq=False)
+class Search:
+    float_top1: float            # validation
+    max_drop: float              # percentage points
+    start_width: int | None      # None when no uniform width met the drop
+    best: Point                  # the chosen config
+    points: tuple[Point, ...]    # every evaluated config
+    graph: Graph
+    ranges: Ranges               # observed on the validation images
+
+    @property
+    def precision(self) -> dict:
+        """The chosen `precision` section."""
+        return precision_doc(self.graph, self.ranges, dict(self.best.act), dict(self.best.weight))
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.points)
+
+    @property
+    def meets_drop(self) -> bool:
+        return meets(self.float_top1, self.best, self.max_drop)
+
+    def pareto(self) -> list[Point]:
+        return pareto(self.points)
+
+
+def meets(float_top1: float, point: "Point", max_drop: float) -> bool:
+    """Are the top-1 drop and the disagreement with float, in percentage points, both at most
+    max_drop (1e-9 slack for the float division)?"""
+    return (100.0 * (float_top1 - point.top1) <= max_drop + 1e-9
+            and 100.0 * (1.0 - point.agreement) <= max_drop + 1e-9)
+
+
+def pareto(points) -> list[Point]:
+    """Points no other point beats on both axes (fewer bits and at least as accurate), by memory."""
+    front, best = [], -1.0
+    for p in sorted(points, key=lambda p: (p.onchip_bits, -p.top1)):
+        if p.top1 > best:
+            front.append(p)
+            best = p.top1
+    return front
+
+
+def check_max_drop(max_drop, name: str = "max drop") -> None:
+    """ValueError unless `max_drop` is a number of percentage points from 0 to 100."""
+    if not (isinstance(max_drop, (int, float)) and 0 <= max_drop <= 100):
+        raise InputError(f"{name} must be between 0 and 100 percentage points, got {max_drop!r}")
+
+
+def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, min_width: int = 2,
+           executor=None, chunk: int = 64, log=None, min_saving: float = 0.001) -> Search:
+    """The search of the module doc on validation images `x_val` with labels `y_val`."""
+    check_max_drop(max_drop)
+    widths = sorted({int(w) for w in widths})
+    if not widths or widths[0] < 2:
+        raise InputError(f"widths must be integers >= 2, got {widths}")
+    if min_width < 2:
+        raise InputError(f"min_width must be at least 2, got {min_width}")
+    say = log or (lambda msg: None)
+    y_val = np.asarray(y_val)
+    ranges = calibrate(graph, x_val)
+    ev = Evaluator(graph, x_val, executor, chunk)
+    ref = ev.float_logits()
+    ref_top1 = topk(ref, y_val, 1)
+    acts = [n for n in typed_layers(graph)]
+    wts = [l.name for l in graph.layers if l.has_weights]
+    mem_cache: dict = {}
+    points: list[Point] = []
+
+    def doc(a: dict, w: dict) -> dict:
+        return {"precision": precision_doc(graph, ranges, a, w)}
+
+    def memory(a: dict, w: dict) -> int:
+        key = (tuple(a.values()), tuple(w.values()))
+        if key not in mem_cache:
+            mem_cache[key] = onchip(graph, cfg.load(doc(a, w), graph)).totals.onchip_bits
+        return mem_cache[key]
+
+    def evaluate(cands: list[tuple[str, dict, dict]], label: str) -> list[Point]:
+        res = ev.run([doc(a, w) for _, a, w in cands], label=label)
+        out = [Point(lbl, memory(a, w), topk(r[0], y_val, 1), agreement(r[0], ref), tuple(a.items()),
+                     tuple(w.items()))
+               for (lbl, a, w), r in zip(cands, res)]
+        points.extend(out)
+        return out
+
+    def lowest(kind, name):
+        return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
+
+    uniform, start, start_width = [], None, None
+    for n in widths:
+        ua = {k: max(n, lowest("act", k)) for k in acts}
+        uw = {k: max(n, lowest("weight", k)) for k in wts}
+        p = evaluate([(f"uniform {n}", ua, uw)], f"uniform {n} bits")[0]
+        uniform.append(p)
+        if meets(ref_top1, p, max_drop):
+            start, start_width = p, n
+            break
+    if start is None:
+        best = max(uniform, key=lambda p: (p.agreement, p.top1, -p.onchip_bits))
+        say(f"no uniform width is within the drop (best: top-1 {100 * best.top1:.2f}% vs float "
+            f"{100 * ref_top1:.2f}%, agreement {100 * best.agreement:.2f}%)")
+        return Search(ref_top1, max_drop, None, best, tuple(points), graph, ranges)
+    a, w = dict(start.act), dict(start.weight)
+    best = start
+    say(f"start: all {start_width} bits, {start.onchip_bits:,} on-chip bits, "
+        f"val top-1 {100 * start.top1:.2f}%, agreement {100 * start.agreement:.2f}%")
+    knobs = [("act", n) for n in acts] + [("weight", n) for n in wts]
+
+    def with_width(kind, name, bits):
+        na, nw = dict(a), dict(w)
+        (na if kind == "act" else nw)[name] = bits
+        return na, nw
+
+    def saving(k):
+        kind, name = k
+        cur = (a if kind == "act" else w)[name]
+        return memory(a, w) - memory(*with_width(kind, name, cur - 1)) if cur > lowest(kind, name) else 0
+    order = sorted(range(len(knobs)), key=lambda i: (-saving(knobs[i]), i))
+    floor = max(1, min_saving * start.onchip_bits)
+    for i in order:
+        kind, name = knobs[i]
+        if saving(knobs[i]) < floor:
+            continue
+        lo, hi = lowest(kind, name), (a if kind == "act" else w)[name]
+        found = None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            na, nw = with_width(kind, name, mid)
+            p = evaluate([(f"{kind} {name} {mid}", na, nw)], f"{kind} {name} {mid} bits")[0]
+            if meets(ref_top1, p, max_drop):
+                hi, found = mid, p
+            else:
+                lo = mid + 1
+        if found is not None and found.onchip_bits < best.onchip_bits:
+            a, w = dict(found.act), dict(found.weight)
+            best = found
+            say(f"{kind} {name}: {hi} bits, {best.onchip_bits:,} on-chip bits, val top-1 {100 * best.top1:.2f}%, "
+                f"agreement {100 * best.agreement:.2f}%")
+    best = Point("tuned", best.onchip_bits, best.top1, best.agreement, best.act, best.weight)
+    return Search(ref_top1, max_drop, start_width, best, tuple(points), graph, ranges)
+
+
+# --- output --------------------------------------------------------------------------------------
+def document(precision: dict, model: str | None = None, model_args: dict | None = None,
+             weights: str | None = None, base: dict | None = None, device: str | None = None) -> dict:
+    """A config document with the tuned `precision`; `parallel` and `hardware` come from `base`
+    (the user's config), `hardware.device` from `device`; model, model_args and weights make
+    `--config FILE` alone rebuild the net."""
+    doc: dict = {}
+    if model:
+        doc["model"] = model
+    if model_args:
+        doc["model_args"] = {k: list(v) if isinstance(v, tuple) else v for k, v in model_args.items()}
+    if weights:
+        doc["weights"] = weights
+    doc["precision"] = precision
+    base = base or {}
+    if base.get("parallel"):
+        doc["parallel"] = base["parallel"]
+    hw = dict(base.get("hardware") or {})
+    if device:
+        hw["device"] = device
+    if hw:
+        doc["hardware"] = hw
+    return doc
+
+
+def to_yaml(doc: dict, comments=()) -> str:
+    """YAML text of a config document, with `# ` comment lines first; types are quoted."""
+    import yaml
+    body = yaml.safe_dump(cfg.plain(doc), sort_keys=False, default_flow_style=False, width=120)
+    head = "".join(f"# {c}\n" for c in comments)
+    return head + cfg.quote_types(body)

@@ -1,0 +1,1 @@
+"""Plumbing with no knowledge of networks: toolchain, threads, files, errors, supervision."""
