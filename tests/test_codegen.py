@@ -17,7 +17,7 @@ from hwsim.backends.hls import render
 from hwsim.backends.hls.idents import CPP_KEYWORDS, ident, unique_idents
 from hwsim.util.errors import InputError
 from hwsim.backends.hls.render import environment
-from hwsim.commands.generate import generate_project
+from hwsim.backends.project import generate_project
 from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
 
 from codegen_helpers import build

@@ -10,8 +10,8 @@ from hwsim.spec import config as cfg
 from hwsim.backends import project
 from hwsim.backends.hls.backend import build as build_exe
 from hwsim.backends.hls.lint import lint
-from hwsim.commands.csim import compare, random_inputs
-from hwsim.commands.generate import generate_project
+from hwsim.backends.csim import compare, random_inputs
+from hwsim.backends.project import generate_project
 
 from codegen_helpers import build
 
@@ -45,6 +45,17 @@ FIRE_CASES = {
                            "fire.expand3x3": {"weight": "ap_fixed<6,1,AP_RND_CONV,AP_SAT>",
                                               "accum": "ap_fixed<14,6,AP_RND_CONV,AP_WRAP>"},
                            "fire.concat": {"result": "ap_fixed<10,4,AP_RND_CONV,AP_SAT>"}}}}),
+    # a whole fire module on a non-square map, unsigned branch types and a wide accumulator (the
+    # composition the kernel tests once checked on a hand-written fire() against naive C++)
+    "fire_non_square_unsigned_branches": (
+        dict(input_shape=(6, 5, 7), squeeze=3, expand1x1=4, expand3x3=4),
+        {"precision": {"input": "ap_fixed<8,3>",
+                       "default": {"weight": "ap_fixed<8,1>", "bias": "ap_fixed<10,3>", "accum": "ap_fixed<24,10>",
+                                   "result": "ap_fixed<16,6>"},
+                       "layers": {"fire.squeeze1x1.relu": {"result": "ap_ufixed<8,3>"},
+                                  "fire.expand1x1.relu": {"result": "ap_ufixed<8,3>"},
+                                  "fire.expand3x3.relu": {"result": "ap_ufixed<8,3>"},
+                                  "fire.concat": {"result": "ap_ufixed<8,3>"}}}}),
 }
 
 NET_CASES = {

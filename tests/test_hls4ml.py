@@ -18,7 +18,7 @@ from hwsim.ir import zoo
 
 from hwsim.backends import registry as backends
 from hwsim.backends.hls4ml import bridge as hb  # noqa: E402
-from hwsim.commands.generate import generate_project  # noqa: E402
+from hwsim.backends.project import generate_project  # noqa: E402
 
 NARROW = {"precision": {"default": {"weight": "ap_fixed<16,6>", "bias": "ap_fixed<16,6>",
                                     "accum": "ap_fixed<16,6>", "result": "ap_fixed<16,6>"}}}

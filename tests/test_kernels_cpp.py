@@ -38,8 +38,7 @@ FORBIDDEN = {
 
 def test_headers_exist():
     names = {h.name for h in HEADERS}
-    assert {"hwsim_common.h", "hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h",
-            "hwsim_fire.h"} <= names
+    assert {"hwsim_common.h", "hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h"} <= names
 
 
 @pytest.mark.parametrize("header", HEADERS, ids=lambda p: p.name)
@@ -85,7 +84,7 @@ def test_kernel_cpp(source, tmp_path):
 
 
 def test_cpp_sources_present():
-    assert {p.stem for p in CPP_SOURCES} >= {"test_conv", "test_pool", "test_merge", "test_fire"}
+    assert {p.stem for p in CPP_SOURCES} >= {"test_conv", "test_pool", "test_merge"}
 
 
 # --- hwsim.util.toolchain helper -------------------------------------------------------------------------

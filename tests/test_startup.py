@@ -1,6 +1,6 @@
-"""Start-up: `hwsim --help` and `hwsim budget` import none of the heavy packages, and the option
-lists kept in the command modules for that reason equal the library's. (Times are measured in
-tools/bench_startup.py, not here.)"""
+"""Start-up: `hwsim --help` and `hwsim budget` import none of the heavy packages (the option lists
+they show come from light modules: hwsim.backends.options, hwsim.report.tables, hwsim.hw.estimate).
+Times are measured in tools/bench_startup.py, not here."""
 import subprocess
 import sys
 
@@ -26,19 +26,8 @@ def test_light_commands_import_no_heavy_package(argv):
     assert out == ["0"], f"hwsim {' '.join(argv)}: exit {out[0]}, imported {out[1:]}"
 
 
-def test_option_lists_match_the_library():
-    from hwsim.study import compare as accuracy
-    from hwsim.report import budget as budget_report
-    from hwsim import fixed
-    from hwsim.hw import estimate as memory
+def test_the_backend_option_names_every_backend():
     from hwsim.backends import registry as backends
-    from hwsim.backends.hls import viewmodel
-    from hwsim.commands import budget, compare, generate
-    from hwsim.fixed import fast
-    assert budget.ARCHS == memory.ARCHS and budget.FORMATS == budget_report.FORMATS
-    assert compare.FORMATS == accuracy.FORMATS
-    assert generate.TOOLS == tuple(viewmodel.TOOLS)
-    assert fixed._SAT_FAMILY == fast._SAT_FAMILY and fixed._TINY == fast._TINY
     from hwsim.cli import build_parser
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["generate"]
     help_text = next(a.help for a in sub._actions if a.dest == "backend")

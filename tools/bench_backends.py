@@ -61,7 +61,7 @@ def one(net: str, path: str, images: int, repeats: int) -> dict:
         if path == "hls":
             from hwsim.backends import registry as backends
             from hwsim.backends.hls import backend as hls_backend
-            from hwsim.commands.generate import generate_project
+            from hwsim.backends.project import generate_project
             folder = generate_project(graph, config, tmp / "p", kwargs, backend="hls")
             hls_backend.build(folder)
             req = backends.CsimRequest(folder, graph, config, x_raw, progress=False)

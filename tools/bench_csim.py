@@ -27,8 +27,8 @@ from hwsim.sim import simulate
 from hwsim.ir import zoo  # noqa: E402
 from hwsim.backends import registry as backends, project
 from hwsim.backends.hls import backend as hls_backend  # noqa: E402
-from hwsim.commands.csim import random_inputs  # noqa: E402
-from hwsim.commands.generate import generate_project  # noqa: E402
+from hwsim.backends.csim import random_inputs  # noqa: E402
+from hwsim.backends.project import generate_project  # noqa: E402
 
 
 def main(argv=None) -> int:

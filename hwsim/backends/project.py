@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from hwsim.spec import config as cfg
 from hwsim.ir.graph import Graph
 from hwsim.util.errors import InputError, MissingFile
+from hwsim.backends.options import DEFAULT_TOOL, TOOLS
 
 PROJECT_FILE = "hwsim_project.json"
 WEIGHTS_FILE = "weights.npz"
@@ -74,3 +75,23 @@ def read(folder: str | Path) -> Project:
         graph = zoo.load_weights(graph, weights, allow_nonfinite=True)
     config = cfg.load(body["config"], graph)
     return Project(folder, body["model"], kwargs, str(body["backend"]), str(body.get("tool", "")), graph, config)
+
+
+def generate_project(graph, config, out: str | Path, model_args: dict, backend: str = "hls",
+                     tool: str = DEFAULT_TOOL, force: bool = False, options: dict | None = None,
+                     make_parents: bool = False) -> Path:
+    """Write the project for (graph, config) into `out` atomically, with hwsim_project.json and
+    weights.npz so that `hwsim csim` can recompute the expected outputs. `options` override the
+    backend's option defaults (backends.options)."""
+    from hwsim.backends import registry as backends, writer
+    from hwsim.ir.weights import save_npz
+    if tool not in TOOLS:
+        raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
+    opts = backends.options(backend, options)
+    doc = document(graph, config, model_args, backend, tool, opts)
+    with writer.atomic_folder(out, force, make_parents) as tmp:
+        backends.generators()[backend](graph, config, tmp, tool, **opts)
+        writer.write_files(tmp, {PROJECT_FILE: doc})
+        if graph.has_weights:
+            save_npz(graph, tmp / WEIGHTS_FILE)
+    return Path(out)

@@ -9,9 +9,9 @@
         mantissas, int64, shape (N, C, H, W); `request.expected` holds the simulator's, for a
         backend that keeps them beside the project.
 
-The built-in backend is `hls` (hwsim's own kernels). Other modules register theirs with `register`;
-the modules listed in PLUGINS are imported on first use, so a backend living in its own module (the
-hls4ml bridge) only has to call `register(...)` at import time.
+Backends register themselves with `register` when their module is imported; the modules listed in
+BACKENDS are imported on first use: `hls` (hwsim's own kernels) and the hls4ml bridge. The registry
+names them and imports none (the backends import the registry, never the other way round).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 import numpy as np
 from hwsim.util.errors import InputError
 
-PLUGINS = ("hwsim.backends.hls4ml.bridge",)
+BACKENDS = ("hwsim.backends.hls.backend", "hwsim.backends.hls4ml.bridge")
 
 _GENERATORS: dict[str, Callable] = {}
 _RUNNERS: dict[str, Callable] = {}
@@ -61,8 +61,7 @@ def _load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    from hwsim.backends.hls import backend as hls_backend   # noqa: F401  (registers "hls")
-    for mod in PLUGINS:
+    for mod in BACKENDS:
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

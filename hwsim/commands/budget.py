@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hwsim.hw.estimate import ARCHS
+from hwsim.report.tables import FORMATS
 from hwsim.spec.units import DEFAULT_BUDGET
 from hwsim.commands import args as types, common
 from hwsim.util.errors import InputError
@@ -11,8 +13,6 @@ from hwsim.commands.common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet1_1"
 EXIT_FITS, EXIT_BAD_INPUT, EXIT_EXCEEDS = 0, 2, 3
-ARCHS = ("stream", "layer")                  # == hwsim.hw.estimate.ARCHS (kept here for a fast --help)
-FORMATS = ("table", "json", "md", "html")    # == hwsim.report.budget.FORMATS
 
 EPILOG = f"""\
 The default network is {DEFAULT_MODEL}; every network is estimated at its zoo input (3x227x227

@@ -5,13 +5,13 @@ import argparse
 import os
 import sys
 
+from hwsim.report.tables import FORMATS
 from hwsim.util.errors import InputError
 from hwsim.commands import args as types, common
 from hwsim.commands.common import check_file, write_all
 
 DEFAULT_MODEL = "squeezenet_mini"
 DEMO_WEIGHTS = "the shipped digits weights (squeezenet_mini at 1x16x16, 10 classes)"
-FORMATS = ("table", "json", "md", "html")   # == hwsim.study.compare.FORMATS
 SUPERVISED = True     # runs in a child process: a native crash is one line (hwsim.util.supervise)
 EXTENSIONS = {".json": "json", ".md": "md", ".html": "html", ".htm": "html", ".txt": "table"}
 

@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
 
 
 def _step(title: str, argv: list[str]) -> int:
-    from hwsim.cli import main
+    from hwsim.commands.dispatch import main
     print(f"\n=== {title}\n$ hwsim {' '.join(argv)}", flush=True)
     t = time.perf_counter()
     code = main(argv)

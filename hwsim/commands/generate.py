@@ -5,9 +5,9 @@ import argparse
 import time
 from pathlib import Path
 
+from hwsim.backends.options import DEFAULT_IO, DEFAULT_TOOL, IO_TYPES, TOOLS
 from hwsim.commands import args as types, common
 
-TOOLS = ("vitis", "vivado")  # == hwsim.backends.hls.viewmodel.TOOLS (kept here for a fast --help)
 OPTION_ARGS = ("io",)        # command-line options handed to the backend (see backends.options)
 DEFAULT_FOLDER = "generated"
 
@@ -28,40 +28,21 @@ def add_parser(sub) -> None:
     common.add_model_args(p)
     p.add_argument("--backend", default="hls", type=_backend,
                    help="project flavour: hls (hwsim's own streamed kernels, the default) or hls4ml")
-    p.add_argument("--tool", default="vitis", choices=TOOLS, help="HLS tool for build_prj.tcl (default: vitis)")
+    p.add_argument("--tool", default=DEFAULT_TOOL, choices=tuple(TOOLS),
+                   help=f"HLS tool for build_prj.tcl (default: {DEFAULT_TOOL})")
     p.add_argument("--part", metavar="P", help="FPGA part (default: config hardware.part or the device's)")
     p.add_argument("--clock", type=types.positive_float, metavar="NS", help="clock period in ns (default: from the config)")
     p.add_argument("-o", "--output", metavar="DIR",
                    help=f"output folder; its parent must exist (default: {DEFAULT_FOLDER}/<model>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
-    p.add_argument("--io", choices=("stream", "parallel"),
-                   help="hls4ml io type (--backend hls4ml only; default: parallel)")
-
-
-def generate_project(graph, config, out: str | Path, model_args: dict, backend: str = "hls",
-                     tool: str = "vitis", force: bool = False, options: dict | None = None,
-                     make_parents: bool = False) -> Path:
-    """Write the project for (graph, config) into `out` atomically, with hwsim_project.json and
-    weights.npz so that `hwsim csim` can recompute the expected outputs. `options` override the
-    backend's option defaults (backends.options)."""
-    from hwsim.backends import registry as backends, project, writer
-    from hwsim.util.errors import InputError
-    from hwsim.ir.weights import save_npz
-    if tool not in TOOLS:
-        raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
-    opts = backends.options(backend, options)
-    doc = project.document(graph, config, model_args, backend, tool, opts)
-    with writer.atomic_folder(out, force, make_parents) as tmp:
-        backends.generators()[backend](graph, config, tmp, tool, **opts)
-        writer.write_files(tmp, {project.PROJECT_FILE: doc})
-        if graph.has_weights:
-            save_npz(graph, tmp / project.WEIGHTS_FILE)
-    return Path(out)
+    p.add_argument("--io", choices=IO_TYPES,
+                   help=f"hls4ml io type (--backend hls4ml only; default: {DEFAULT_IO})")
 
 
 def run(args) -> int:
     from hwsim.backends import registry as backends, writer
     from hwsim.backends.hls import viewmodel
+    from hwsim.backends.project import generate_project
     t0 = time.perf_counter()
     options = {k: getattr(args, k) for k in OPTION_ARGS if getattr(args, k) is not None}
     backends.options(args.backend, options)             # a wrong option fails before any work

@@ -46,8 +46,8 @@ from hwsim.fixed.port import _assign_scalar, _from_double_scalar
 
 # fast.py compiles numba kernels: it loads on the first rounding, not on import, so that commands
 # which only parse types (`hwsim budget`, `hwsim --help`) start without numba (0.4 s).
-_SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")   # == fast._SAT_FAMILY (tests/test_startup.py)
-_TINY = 2.0 ** -900                                     # == fast._TINY
+_SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
+_TINY = 2.0 ** -900     # below this, x * 2**F may underflow when F < 0 (quantize routes it to the port)
 
 
 def _from_fast(name: str):

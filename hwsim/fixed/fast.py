@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
+from hwsim.fixed import _SAT_FAMILY, _TINY
 from hwsim.fixed.port import _from_double_scalar
 
 if TYPE_CHECKING:
     from hwsim.fixed import FixedType
 
-_SAT_FAMILY = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 _QUANT_CODES = {m: i for i, m in enumerate(("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF",
                                             "AP_RND_INF", "AP_RND_CONV"))}   # fixed.QUANT_MODES order
 
@@ -72,7 +72,6 @@ _MAGIC_BITS = np.array(_MAGIC).view(np.int64)
 
 
 MIN_ROWS = 64        # rows per input-quantizer share at the least (tests lower it)
-_TINY = 2.0 ** -900     # below this, x * 2**F may underflow when F < 0 (quantize routes it to the port)
 
 
 def _quantize_fast(t: FixedType, x: np.ndarray) -> np.ndarray:

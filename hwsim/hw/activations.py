@@ -42,14 +42,13 @@ from hwsim.spec.devices import Device
 from hwsim.ir.graph import Graph
 from hwsim.hw.blocks import MemoryMap, map_memory
 
-WIRING = ("dropout", "flatten")
 IN_PLACE = ("relu", "dropout", "flatten")
 WINDOWED = ("conv", "maxpool", "avgpool")
 
 
 def _source(graph: Graph, name: str) -> str:
     layer = graph.layer(name)
-    while layer.kind in WIRING:
+    while layer.wiring:
         layer = graph.layer(layer.inputs[0])
     return layer.name
 
@@ -77,7 +76,7 @@ def stream_buffers(graph: Graph, config: Config, fifo_depth: int,
     delay: dict[str, int] = {}
     for layer in graph.layers:
         name = layer.name
-        if layer.kind == "input" or layer.kind in WIRING:
+        if layer.kind == "input" or layer.wiring:
             delay[name] = 0 if layer.kind == "input" else delay[layer.inputs[0]]
             out[name] = ()
             continue

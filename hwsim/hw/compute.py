@@ -27,7 +27,6 @@ from hwsim.ir.graph import Graph, Layer
 
 LUT_PRODUCT = (4, 8)          # <= 4-bit x <= 8-bit products go to LUTs
 DEFAULT_DSP_OPERANDS = (27, 18)
-WIRING = ("input", "dropout", "flatten")
 
 
 def multipliers(graph: Graph, layer: Layer, reuse_factor: int) -> int:
@@ -48,7 +47,7 @@ def dsp_per_multiplier(a_bits: int, b_bits: int, device: Device | None = None) -
 
 def cycles(graph: Graph, layer: Layer, reuse_factor: int = 1) -> int:
     """Estimated cycles per image for one layer (module doc)."""
-    if layer.kind in WIRING:
+    if layer.kind == "input" or layer.wiring:
         return 0
     in_px = max(h * w for _, h, w in graph.in_shapes(layer))
     if layer.kind == "conv":

@@ -38,6 +38,12 @@ class Layer:
 
     kind = "layer"
     has_weights = False
+    # The kind's roles, in one place. `passes_type`: the result type is the input's unless the
+    # config names one (relu, max pool, dropout, flatten; a concat passes it when its inputs agree),
+    # so only the other kinds have their own result type. `wiring`: moves no data in hardware
+    # (dropout and flatten are identities on the stream).
+    passes_type = False
+    wiring = False
 
     def out_shape(self, in_shapes: list[Shape]) -> Shape:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -107,6 +113,7 @@ class Conv2d(Layer):
 @dataclass(frozen=True)
 class ReLU(Layer):
     kind = "relu"
+    passes_type = True
 
     def out_shape(self, in_shapes):
         return in_shapes[0]
@@ -130,6 +137,7 @@ class MaxPool2d(Layer):
     padding: tuple[int, int] = (0, 0)
     ceil_mode: bool = False
     kind = "maxpool"
+    passes_type = True
 
     def __post_init__(self):
         object.__setattr__(self, "kernel", _pair(self.kernel))
@@ -157,6 +165,7 @@ class MaxPool2d(Layer):
 @dataclass(frozen=True)
 class AvgPool2d(MaxPool2d):
     kind = "avgpool"
+    passes_type = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -197,6 +206,8 @@ class Add(Layer):
 class Dropout(Layer):
     p: float = 0.5
     kind = "dropout"
+    passes_type = True
+    wiring = True
 
     def out_shape(self, in_shapes):
         return in_shapes[0]
@@ -208,6 +219,8 @@ class Dropout(Layer):
 @dataclass(frozen=True)
 class Flatten(Layer):
     kind = "flatten"
+    passes_type = True
+    wiring = True
 
     def out_shape(self, in_shapes):
         return (math.prod(in_shapes[0]), 1, 1)
@@ -234,11 +247,6 @@ class Dense(Layer):
 
     def describe(self):
         return f"out={self.out_features} bias={int(self.bias)}"
-
-
-LAYER_KINDS = {cls.kind: cls for cls in
-               (Input, Conv2d, ReLU, MaxPool2d, AvgPool2d, GlobalAvgPool, Concat, Add, Dropout,
-                Flatten, Dense)}
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,10 +11,10 @@ import io
 import json
 
 from hwsim.report import budget_chart, tables
+from hwsim.report.tables import FORMATS
 from hwsim.hw.estimate import BudgetReport
 from hwsim.spec.units import format_bits, format_budget
 
-FORMATS = ("table", "json", "md", "html")
 
 
 def verdict(r: BudgetReport) -> str:

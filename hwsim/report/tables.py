@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+FORMATS = ("table", "json", "md", "html")      # every report renders to these
+
 
 def column_widths(head, rows) -> list[int]:
     """Each column's width: its longest cell, heading included."""

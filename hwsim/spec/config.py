@@ -66,7 +66,6 @@ BUILTIN = {
                 "accum": "lossless", "result": "ap_fixed<16,6,AP_TRN,AP_SAT>"},
 }
 HARDWARE_DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device": None, "fifo_depth": 2}
-ACCUMULATING = ("conv", "dense", "avgpool", "gap")
 
 
 class ConfigError(InputError):
@@ -253,8 +252,7 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         return LayerConfig(layer.name, kind, (), input_t)
     if "result" in explicit:
         result = _type(explicit["result"], f"{where}: result")
-    elif kind in ("relu", "maxpool", "dropout", "flatten") or (
-            kind == "concat" and len(set(in_types)) == 1):
+    elif layer.passes_type or (kind == "concat" and len(set(in_types)) == 1):
         result = in_types[0]
     else:
         result = _type(spec["result"], f"{where}: result")

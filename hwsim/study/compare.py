@@ -22,11 +22,11 @@ import numpy as np
 
 from hwsim.spec import config as cfg
 from hwsim.report import tables
+from hwsim.report.tables import FORMATS
 from hwsim.study.executor import SerialExecutor
 from hwsim.ir.graph import Graph
 from hwsim.util.errors import InputError
 
-TYPED = ("input", "conv", "dense", "gap", "avgpool", "add", "concat")
 WORST = 3
 
 
@@ -217,7 +217,7 @@ def _layer_reports(graph: Graph, rows: list) -> tuple[LayerReport, ...]:
         sqnr = math.inf if err2 == 0 else (10 * math.log10(sig2 / err2) if sig2 > 0 else None)
         out.append(LayerReport(layer.name, layer.kind, r[8], sqnr, r[2], int(r[3]), int(r[4]),
                                int(r[5]), r[6], r[7]))
-    ranked = sorted((l for l in out if l.kind in TYPED and l.sqnr_db is not None and l.sqnr_db != math.inf),
+    ranked = sorted((l for l, layer in zip(out, graph.layers) if not layer.passes_type and l.sqnr_db is not None and l.sqnr_db != math.inf),
                     key=lambda l: l.sqnr_db)
     worst = {l.name for l in ranked[:WORST]} | {l.name for l in out if l.overflows or l.accum_overflows}
     return tuple(LayerReport(**{**l.__dict__, "worst": l.name in worst}) for l in out)
@@ -269,7 +269,6 @@ def sweep(graph: Graph, data, widths, ev: "Evaluator", ranges) -> tuple[SweepPoi
 
 
 # --- rendering -----------------------------------------------------------------------------------
-FORMATS = ("table", "json", "md", "html")
 
 
 def _pct(v) -> str:

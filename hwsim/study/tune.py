@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hwsim.spec import config as cfg
-from hwsim.study.compare import TYPED, Evaluator, agreement, onchip, topk
+from hwsim.study.compare import Evaluator, agreement, onchip, topk
 from hwsim.fixed import FixedType
 from hwsim.ir.graph import Graph
 from hwsim.fixed.rules import integer_bits
@@ -55,7 +55,7 @@ class Ranges:
 
 
 def typed_layers(graph: Graph) -> list[str]:
-    return [l.name for l in graph.layers if l.kind in TYPED]
+    return [l.name for l in graph.layers if not l.passes_type]
 
 
 def calibrate(graph: Graph, x) -> Ranges:

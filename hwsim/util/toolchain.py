@@ -20,6 +20,7 @@ from typing import Sequence
 __all__ = ["CompileError", "RunError", "ap_types_dir", "compiler", "compile", "run", "kernels_dir", "templates_dir"]
 
 STD_FLAGS = ("-std=c++14",)
+OPT_FLAGS = ("-O2",)          # optimisation flags of the C-simulation build
 MAX_ERROR_LINES = 12
 
 

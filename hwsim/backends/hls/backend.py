@@ -27,7 +27,6 @@ from hwsim.backends import registry as backends
 from hwsim.backends.hls.render import render
 from hwsim.backends.writer import write_files
 
-OPT_FLAGS = ("-O2",)
 STREAM_WARNING = "WARNING: Hls::stream"
 
 
@@ -46,12 +45,12 @@ def sources(folder: Path) -> list[Path]:
 
 
 def _flags(folder: Path) -> list[str]:
-    return [*OPT_FLAGS, "-I", str(folder / "firmware"), "-I", str(folder / "firmware" / "kernels")]
+    return [*cpp.OPT_FLAGS, "-I", str(folder / "firmware"), "-I", str(folder / "firmware" / "kernels")]
 
 
 def build_key(folder: Path) -> str:
     h = hashlib.sha256()
-    h.update("\0".join([cpp.compiler(), str(cpp.ap_types_dir()), *cpp.STD_FLAGS, *OPT_FLAGS]).encode())
+    h.update("\0".join([cpp.compiler(), str(cpp.ap_types_dir()), *cpp.STD_FLAGS, *cpp.OPT_FLAGS]).encode())
     for sub in ("firmware", "tb"):
         for p in sorted((folder / sub).rglob("*")):
             if p.is_file():

@@ -31,13 +31,9 @@ from hwsim.backends.hls import vm_weights
 from hwsim.backends.hls.idents import comment, ident, unique_idents
 from hwsim.backends.hls.vm_types import LayerRow, Port, ProjectView, Stream, TypeDef, WeightFile
 from hwsim.util.errors import InputError
+from hwsim.backends.options import TOOLS
 
-# tool -> (display name, command, compiler language flag, open_solution options)
-TOOLS = {"vitis": ("Vitis HLS", "vitis_hls", "-std=c++14", " -flow_target vivado"),
-         "vivado": ("Vivado HLS", "vivado_hls", "-std=c++0x", "")}
-KERNEL_HEADERS = ("hwsim_common.h", "hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h")
 IN_PORT, OUT_PORT = "input_stream", "output_stream"
-WIRING = ("dropout", "flatten")
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,7 @@ class _Planner:
                     raise ValueError(f"layer {layer.name}: a ReLU is supported only right after a conv or "
                                      "dense layer that feeds nothing else")
                 self.rows[layer.name] = f"fused into {relu_src[layer.name]}"
-            elif layer.kind in WIRING and self.cfg[layer.name].result == self.cfg[ins[0]].result:
+            elif layer.wiring and self.cfg[layer.name].result == self.cfg[ins[0]].result:
                 src = self.owner[ins[0]]
                 self._check_read(layer, ins[0])
                 self.owner[layer.name] = src
@@ -132,7 +128,7 @@ class _Planner:
                 for s in ins:
                     self._check_read(layer, s)
                 out = self.fused[layer.name].name if layer.name in self.fused else layer.name
-                shape = (self.sshape[self.owner[ins[0]]] if layer.kind in WIRING else g.shape(out))
+                shape = (self.sshape[self.owner[ins[0]]] if layer.wiring else g.shape(out))
                 self._own(out, out, shape)
                 if out != layer.name:
                     self.owner[layer.name] = out
@@ -217,7 +213,7 @@ class _Planner:
             if kind == "conv":
                 return L.conv(layer, lc, relu, in_shape, g.shape(layer.name), names)
             return L.dense(layer, lc, relu, in_shape, names)
-        if kind in WIRING:
+        if layer.wiring:
             self.rows[layer.name] = "type cast (1x1 max pool)"
             return L.cast(layer, lc, in_shape, names)
         self.rows[layer.name] = {"maxpool": "max_pool2d", "avgpool": "avg_pool2d", "gap": "global_avg_pool",
@@ -267,7 +263,6 @@ class _Planner:
         return depth
 
     def _project(self, typedefs, configs, weight_files, streams, calls, pragmas, tname) -> ProjectView:
-        from hwsim.backends.hls.backend import OPT_FLAGS   # here: hls_backend imports render, which imports this module
         g, cfg = self.g, self.cfg
         hw = cfg.hardware
         tool_name, cmd, std, solution_opts = TOOLS[self.tool]
@@ -277,13 +272,13 @@ class _Planner:
                               comment(self.rows.get(l.name, ""))) for l in g.layers)
         return ProjectView(
             model=comment(g.name), top=self.top, tool_name=tool_name, tool_command=cmd, cxx_std_hls=std,
-            cxx_std_flags=" ".join(cpp.STD_FLAGS), cxx_opt_flags=" ".join(OPT_FLAGS), solution_options=solution_opts,
+            cxx_std_flags=" ".join(cpp.STD_FLAGS), cxx_opt_flags=" ".join(cpp.OPT_FLAGS), solution_options=solution_opts,
             part=str(hw["part"]), clock_mhz=f"{clock:g}", clock_period_ns=f"{1000.0 / clock:g}",
             input=_port(IN_PORT, tname[inp], cfg[inp].result, self.sshape[inp]),
             output=_port(OUT_PORT, tname[out], cfg[out].result, self.sshape[out]),
             typedefs=typedefs, configs=tuple(configs), weight_files=tuple(weight_files),
             streams=tuple(streams), calls=tuple(calls), pragmas=tuple(pragmas),
-            kernel_headers=KERNEL_HEADERS, layers=rows, memory_json=self.memory_json)
+            layers=rows, memory_json=self.memory_json)
 
 
 def _port(name, tname, t, shape) -> Port:

@@ -90,7 +90,7 @@ class ProjectView:
     tool_command: str        # "vitis_hls" | "vivado_hls"
     cxx_std_hls: str         # language flag for the HLS tool's compiler
     cxx_std_flags: str       # g++ language flags of the C simulation (hwsim.util.toolchain.STD_FLAGS)
-    cxx_opt_flags: str       # g++ optimisation flags of the C simulation (hls_backend.OPT_FLAGS)
+    cxx_opt_flags: str       # g++ optimisation flags of the C simulation (hwsim.util.toolchain.OPT_FLAGS)
     solution_options: str    # extra open_solution options ("" or " -flow_target vivado")
     part: str
     clock_mhz: str
@@ -103,6 +103,5 @@ class ProjectView:
     streams: tuple[Stream, ...]
     calls: tuple[Call, ...]
     pragmas: tuple[str, ...]         # storage pragmas in the top function
-    kernel_headers: tuple[str, ...]  # file names copied to firmware/kernels
     layers: tuple[LayerRow, ...]
     memory_json: str                 # the memory estimator's report (memory.json)

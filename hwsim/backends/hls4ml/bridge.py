@@ -7,7 +7,7 @@ and `hwsim csim DIR` reach it:
   ...) and beside it `hls4ml_resolved.json` (every hls4ml layer with the types, reuse factor and
   strategy hls4ml resolved; they were checked against the Config) and `hls4ml_project.json` (io
   type, tool, channels-last layout, output size and type, graph layer -> hls4ml layer names).
-  The caller (hwsim.commands.generate.generate_project) adds `hwsim_project.json` (model, kwargs,
+  The caller (hwsim.backends.project.generate_project) adds `hwsim_project.json` (model, kwargs,
   config document, backend, options: io) and `weights.npz`; `generate(...)` does all of it in one call.
 - `run_csim(request)` feeds hls4ml the inputs as exact values of the input type, runs hls4ml's
   C-sim in a child process (hwsim.backends.hls4ml.runner: a C++ assert kills the child, not the caller) and
@@ -29,7 +29,8 @@ import numpy as np
 
 from hwsim.spec.config import Config
 from hwsim.ir.graph import Graph
-from hwsim.backends.hls4ml.convert import IO_TYPES, convert, resolved_config
+from hwsim.backends.hls4ml.convert import convert, resolved_config
+from hwsim.backends.options import DEFAULT_IO, IO_TYPES
 from hwsim.backends.hls4ml.runner import predict
 from hwsim.util.errors import InputError
 
@@ -116,7 +117,7 @@ def generate(graph: Graph, config: Config, out, *, model_args: dict | None = Non
              io: str = "parallel", force: bool = False) -> Path:
     """A complete project in `out`: the hls4ml project plus hwsim_project.json (with "io") and
     weights.npz, exactly as `hwsim generate --backend hls4ml` writes it."""
-    from hwsim.commands.generate import generate_project
+    from hwsim.backends.project import generate_project
     if io not in IO_TYPES:
         raise InputError(f"unknown io type {io!r}; choose one of: {', '.join(IO_TYPES)}")
     return generate_project(graph, config, out, model_args or {}, backend=BACKEND, tool=tool,
@@ -136,7 +137,7 @@ class CsimResult:
 def csim(folder, images: int = 4, seed: int = 0, timeout: float = 3600.0) -> CsimResult:
     """`hwsim csim` for an hls4ml project, as a function: compare with hwsim.sim.simulate."""
     from hwsim.backends import project
-    from hwsim.commands.csim import compare
+    from hwsim.backends.csim import compare
     proj = project.read(folder)
     if proj.backend != BACKEND:
         raise InputError(f"{folder}: backend is {proj.backend!r}, not {BACKEND!r}")
@@ -145,11 +146,8 @@ def csim(folder, images: int = 4, seed: int = 0, timeout: float = 3600.0) -> Csi
 
 
 def _register() -> None:
-    try:
-        from hwsim.backends import registry as backends
-    except ImportError:      # the code generator is not installed beside this module
-        return
-    backends.register(BACKEND, generate=write_project, csim=run_csim, options={"io": "parallel"})
+    from hwsim.backends import registry as backends
+    backends.register(BACKEND, generate=write_project, csim=run_csim, options={"io": DEFAULT_IO})
 
 
 _register()

@@ -38,9 +38,8 @@ from hwsim.spec.config import Config, LayerConfig
 from hwsim.fixed import FixedType
 from hwsim.ir.graph import Graph
 from hwsim.util.errors import InputError
+from hwsim.backends.options import IO_TYPES, TOOLS
 
-TOOLS = ("vitis", "vivado")
-IO_TYPES = ("stream", "parallel")
 _BACKEND = {"vitis": "Vitis", "vivado": "Vivado"}
 _NONNEG = ("relu",)                     # layers whose output is >= 0
 _KEEPS_SIGN = ("maxpool", "dropout", "concat")
