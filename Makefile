@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-boundscheck venv clean numba-cache
+.PHONY: demo test test-boundscheck lint-imports venv clean numba-cache
 
 venv: $(STAMP)
 
@@ -24,8 +24,12 @@ $(STAMP): pyproject.toml
 # These files reach every kernel and every way its work is split between threads.
 BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py
 
-test: $(STAMP) numba-cache test-boundscheck
+test: $(STAMP) numba-cache lint-imports test-boundscheck
 	$(PY) -m pytest -n 2 -q
+
+# the package layers (pyproject.toml, [tool.importlinter]): nothing imports a layer above it, no cycles
+lint-imports: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 
 test-boundscheck: $(STAMP)
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
