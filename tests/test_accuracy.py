@@ -7,7 +7,8 @@ import pickle
 import numpy as np
 import pytest
 
-from hwsim.study import compare as accuracy, data, tune
+from hwsim.study import calibrate, compare as accuracy, data, evaluate
+from hwsim.report import accuracy as accuracy_report
 from hwsim.spec import config as cfg
 from hwsim.hw import estimate as memory
 from hwsim.sim import reference, simulate
@@ -29,11 +30,11 @@ def small():
 def test_topk_and_agreement_by_hand():
     logits = np.array([[0.1, 0.9, 0.0], [0.5, 0.5, 0.2], [0.3, 0.2, 0.1]])
     y = np.array([1, 1, 2])
-    assert accuracy.topk(logits, y, 1) == pytest.approx(1 / 3)       # the tie goes to class 0
-    assert accuracy.topk(logits, y, 2) == pytest.approx(2 / 3)
-    assert accuracy.topk(logits, y, 3) == 1.0
+    assert evaluate.topk(logits, y, 1) == pytest.approx(1 / 3)       # the tie goes to class 0
+    assert evaluate.topk(logits, y, 2) == pytest.approx(2 / 3)
+    assert evaluate.topk(logits, y, 3) == 1.0
     other = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]])
-    assert accuracy.agreement(logits, other) == pytest.approx(2 / 3)
+    assert evaluate.agreement(logits, other) == pytest.approx(2 / 3)
 
 
 def test_config_doc_resolves_to_the_same_types(net):
@@ -45,21 +46,20 @@ def test_config_doc_resolves_to_the_same_types(net):
 
 
 def test_netspec_pickles_and_rebuilds(net):
-    spec = pickle.loads(pickle.dumps(accuracy.NetSpec.of(net)))
+    spec = pickle.loads(pickle.dumps(evaluate.NetSpec.of(net)))
     g = spec.graph()
     assert str(g) == str(net)
     for name, arrs in net.weights.items():
         assert all(np.array_equal(arrs[k], g.weights[name][k]) for k in arrs)
-    assert accuracy.NetSpec.of(zoo.build("squeezenet_mini")).key != spec.key
+    assert evaluate.NetSpec.of(zoo.build("squeezenet_mini")).key != spec.key
 
 
 def test_evaluator_matches_direct_simulation_for_any_chunking(net, small):
-    config = cfg.load({"precision": tune.precision_doc(net, tune.calibrate(net, small.x), 7, 6)}, net)
+    config = cfg.load({"precision": calibrate.precision_doc(net, calibrate.calibrate(net, small.x), 7, 6)}, net)
     direct = simulate.run(net, small.x, config, reference=False).values.reshape(len(small), -1)
-    doc = cfg.to_document(config)
     for chunk in (48, 7):
-        ev = accuracy.Evaluator(net, small.x, chunk=chunk)
-        assert np.array_equal(ev.logits(doc), direct)
+        ev = evaluate.Evaluator(net, small.x, chunk=chunk)
+        assert np.array_equal(ev.logits(config), direct)
         np.testing.assert_array_equal(ev.float_logits(),
                                       reference.run(net, small.x).reshape(len(small), -1))
 
@@ -71,10 +71,10 @@ def test_compare_statistics_match_the_simulator(net, small):
     sim = simulate.run(net, small.x, config, reference=True)
     ref = reference.run(net, small.x).reshape(len(small), -1)
     fixed = sim.values.reshape(len(small), -1)
-    assert rep.float_top1 == accuracy.topk(ref, small.y, 1)
-    assert rep.fixed_top1 == accuracy.topk(fixed, small.y, 1)
-    assert rep.fixed_top5 == accuracy.topk(fixed, small.y, 5)
-    assert rep.agreement == accuracy.agreement(fixed, ref)
+    assert rep.float_top1 == evaluate.topk(ref, small.y, 1)
+    assert rep.fixed_top1 == evaluate.topk(fixed, small.y, 1)
+    assert rep.fixed_top5 == evaluate.topk(fixed, small.y, 5)
+    assert rep.agreement == evaluate.agreement(fixed, ref)
     assert [l.name for l in rep.layers] == net.names()
     for ours, theirs in zip(rep.layers, sim.stats):
         assert (ours.overflows, ours.saturations, ours.type) == (theirs.overflows, theirs.saturations, theirs.type)
@@ -104,42 +104,42 @@ def test_worst_layers_are_the_lowest_sqnr_typed_layers(net, small):
 def test_sixteen_bit_activations_agree_with_float(net):
     """Acceptance: 16-bit activations, lossless accumulators, on the whole digits test split."""
     test = data.digits("test")
-    ranges = tune.calibrate(net, data.digits("val").x)
+    ranges = calibrate.calibrate(net, data.digits("val").x)
     for config in (cfg.load(None, net),    # results ap_fixed<16,6>, weights ap_fixed<8,1>
-                   cfg.load({"precision": tune.precision_doc(net, ranges, 16, 16)}, net)):
-        ev = accuracy.Evaluator(net, test.x, chunk=len(test))
-        assert accuracy.agreement(ev.logits(cfg.to_document(config)), ev.float_logits()) >= 0.995
+                   cfg.load({"precision": calibrate.precision_doc(net, ranges, 16, 16)}, net)):
+        ev = evaluate.Evaluator(net, test.x, chunk=len(test))
+        assert evaluate.agreement(ev.logits(config), ev.float_logits()) >= 0.995
 
 
 def test_sweep_points(net, small):
-    ev = accuracy.Evaluator(net, small.x)
-    ranges = tune.calibrate(net, small.x)
+    ev = evaluate.Evaluator(net, small.x)
+    ranges = calibrate.calibrate(net, small.x)
     points = accuracy.sweep(net, small, [4, 8, 16], ev, ranges)
     assert [p.width for p in points] == [4, 8, 16]
     bits = [p.onchip_bits for p in points]
     assert bits[0] < bits[1] < bits[2]
-    c8 = cfg.load({"precision": tune.precision_doc(net, ranges, 8, 8)}, net)
+    c8 = cfg.load({"precision": calibrate.precision_doc(net, ranges, 8, 8)}, net)
     assert points[1].onchip_bits == memory.estimate(net, c8).totals.onchip_bits
     direct = simulate.run(net, small.x, c8, reference=False).values.reshape(len(small), -1)
-    assert points[1].fixed_top1 == accuracy.topk(direct, small.y, 1)
+    assert points[1].fixed_top1 == evaluate.topk(direct, small.y, 1)
 
 
 def test_render_formats(net, small):
     rep = accuracy.compare(net, cfg.load(None, net), small)
-    d = json.loads(accuracy.render(rep, "json"))
+    d = json.loads(accuracy_report.render(rep, "json"))
     for key in ("float_top1", "fixed_top1", "agreement", "layers", "worst_layers"):
         assert key in d
     assert {"name", "sqnr_db", "overflows"} <= set(d["layers"][0])
     assert d["layers"][0]["exact"] is True and d["layers"][0]["sqnr_db"] is None   # digits are exact at 16,6
-    table = accuracy.render(rep, "table")
+    table = accuracy_report.render(rep, "table")
     worst = rep.worst[0]
     assert any(line.startswith("* " + worst) for line in table.splitlines())
-    md = accuracy.render(rep, "md")
+    md = accuracy_report.render(rep, "md")
     assert f"| **{worst}** |" in md
-    html = accuracy.render(rep, "html")
+    html = accuracy_report.render(rep, "html")
     assert html.startswith("<!DOCTYPE html>") and '<tr class="worst"><td>' + worst in html
     with pytest.raises(ValueError, match="unknown format 'pdf'"):
-        accuracy.render(rep, "pdf")
+        accuracy_report.render(rep, "pdf")
 
 
 def test_cli_compare_json(tmp_path, capsys):

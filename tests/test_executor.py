@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from hwsim.study import compare as accuracy, data, executor, tune
+from hwsim.spec import config as cfg
+from hwsim.study import calibrate, data, evaluate, executor
 from hwsim.util import threads
 from hwsim.ir import zoo
 from hwsim.cli import main
@@ -65,15 +66,15 @@ def test_job_errors_reach_the_caller():
 def workload():
     net = zoo.load_weights(zoo.build("squeezenet_mini"), data.demo_path())
     x = data.digits("test").x[:40]
-    doc = {"precision": tune.precision_doc(net, tune.calibrate(net, x), 7, 7)}
-    serial = accuracy.Evaluator(net, x, chunk=40).run([None, doc])
-    return net, x, doc, serial
+    config = cfg.load({"precision": calibrate.precision_doc(net, calibrate.calibrate(net, x), 7, 7)}, net)
+    serial = evaluate.Evaluator(net, x, chunk=40).run([None, config])
+    return net, x, config, serial
 
 
 def test_process_pool_evaluation_is_bit_identical(workload):
-    net, x, doc, serial = workload
+    net, x, config, serial = workload
     with executor.make(workers=2, progress=False) as ex:
-        got = accuracy.Evaluator(net, x, ex, chunk=9).run([None, doc])
+        got = evaluate.Evaluator(net, x, ex, chunk=9).run([None, config])
     for (a, _), (b, _) in zip(got, serial):
         assert np.array_equal(a, b)
 
@@ -87,12 +88,12 @@ def cluster():
 
 
 def test_dask_evaluation_is_bit_identical(workload, cluster):
-    net, x, doc, serial = workload
+    net, x, config, serial = workload
     stream = io.StringIO()
     with executor.make(cluster.scheduler_address, stream=stream) as ex:
         assert isinstance(ex, executor.DaskExecutor) and ex.workers == 1
         assert ex.map(math.factorial, [5, 3, 4]) == [120, 6, 24]
-        got = accuracy.Evaluator(net, x, ex, chunk=16).run([None, doc], label="dask")
+        got = evaluate.Evaluator(net, x, ex, chunk=16).run([None, config], label="dask")
     for (a, _), (b, _) in zip(got, serial):
         assert np.array_equal(a, b)
     assert stream.getvalue().splitlines()[-1] == "dask [" + "#" * 30 + "] 6/6"

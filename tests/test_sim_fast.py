@@ -264,7 +264,7 @@ def test_statistics_do_not_depend_on_the_thread_split_nor_the_batch():
     for workers, share in [(1, 256), (3, 1), (2, 7)]:
         with pytest.MonkeyPatch.context() as m:
             m.setattr(threads, "workers", lambda: workers)
-            m.setattr(sim_conv, "MIN_SHARE", share)
+            m.setattr(sim_float, "MIN_SHARE", share)
             m.setattr(sim_float, "TILE", 32)
             again = simulate.run(g, x, reference=True)
         assert again.stats == base.stats and int((again.raw != base.raw).sum()) == 0

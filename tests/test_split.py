@@ -117,7 +117,7 @@ def test_fast_paths_equal_the_general_path_for_any_split(split_state, net, batch
     x = rng.normal(0, 1.5, (batch,) + g.input_shape)
     threads.limit_workers(workers)
     mp = split_state
-    mp.setattr(sim_conv, "MIN_SHARE", share)
+    mp.setattr(sim_float, "MIN_SHARE", share)
     mp.setattr(sim_narrow, "MIN_SHARE", share)
     mp.setattr(sim_float, "TILE", tile)
     mp.setattr(sim_narrow, "FLOAT32", f32)

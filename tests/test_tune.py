@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from hwsim.study import compare as accuracy, data, tune
+from hwsim.study import calibrate, data, evaluate, tune
 from hwsim.spec import config as cfg
 from hwsim.hw import estimate as memory
 from hwsim.fixed import rules as precision
@@ -39,10 +39,10 @@ def test_integer_bits_is_the_fewest_that_hold_the_range():
 
 
 def test_precision_doc_types(net, val):
-    ranges = tune.calibrate(net, val.x)
-    acts = dict.fromkeys(tune.typed_layers(net), 8)
+    ranges = calibrate.calibrate(net, val.x)
+    acts = dict.fromkeys(calibrate.typed_layers(net), 8)
     acts["conv1"] = 5
-    c = cfg.load({"precision": tune.precision_doc(net, ranges, acts, 6)}, net)
+    c = cfg.load({"precision": calibrate.precision_doc(net, ranges, acts, 6)}, net)
     assert c.input == FixedType(8, precision.integer_bits(ranges.act["input"]), True, "AP_RND_CONV", "AP_SAT")
     conv1 = c["conv1"]
     assert conv1.result == FixedType(5, precision.integer_bits(ranges.act["conv1"]), True, "AP_TRN", "AP_SAT")
@@ -71,20 +71,20 @@ def test_search_result_is_acceptable_cheaper_and_deterministic(net, val):
     config = cfg.load({"precision": s.precision}, net)
     # check the claims with the simulator and the memory model directly
     fixed = simulate.run(net, val.x, config, reference=False).values.reshape(len(val), -1)
-    ref = accuracy.Evaluator(net, val.x).float_logits()
-    assert s.best.top1 == accuracy.topk(fixed, val.y, 1)
-    assert 100 * (1 - accuracy.agreement(fixed, ref)) <= 2.0
+    ref = evaluate.Evaluator(net, val.x).float_logits()
+    assert s.best.top1 == evaluate.topk(fixed, val.y, 1)
+    assert 100 * (1 - evaluate.agreement(fixed, ref)) <= 2.0
     assert 100 * (s.float_top1 - s.best.top1) <= 2.0 and s.meets_drop
     assert s.best.onchip_bits == memory.estimate(net, config).totals.onchip_bits
     start = next(p for p in s.points if p.label == f"uniform {s.start_width}")
     assert s.best.onchip_bits < start.onchip_bits
     assert all(not tune.meets(s.float_top1, p, 2.0) for p in s.points
                if p.label.startswith("uniform ") and int(p.label.split()[1]) < s.start_width)
-    ranges = tune.calibrate(net, val.x)
+    ranges = calibrate.calibrate(net, val.x)
     for kind, widths in (("act", s.best.act), ("weight", s.best.weight)):
         for name, bits in widths:
             assert bits >= precision.integer_bits((ranges.act if kind == "act" else ranges.weight)[name])
-    assert s.precision == tune.precision_doc(net, tune.calibrate(net, val.x), dict(s.best.act), dict(s.best.weight))
+    assert s.precision == calibrate.precision_doc(net, calibrate.calibrate(net, val.x), dict(s.best.act), dict(s.best.weight))
     again = tune.search(net, val.x, val.y, 2.0, **kw)
     assert again.precision == s.precision and len(again.points) == len(s.points)
 
@@ -105,7 +105,7 @@ def test_search_rejects_bad_arguments(net, val, kwargs, message):
 
 
 def test_document_round_trips_through_yaml_and_the_cli_resolver(net, val, tmp_path):
-    prec = tune.precision_doc(net, tune.calibrate(net, val.x), 7, 6)
+    prec = calibrate.precision_doc(net, calibrate.calibrate(net, val.x), 7, 6)
     doc = tune.document(prec, "squeezenet_mini", {"num_classes": 10, "input_shape": (1, 16, 16)},
                         data.demo_path(), {"parallel": {"default": {"reuse_factor": "auto"}}}, "zcu102")
     path = tmp_path / "t.yaml"

@@ -69,6 +69,7 @@ def resolve_net(args):
     with its shipped digits weights when it is chosen without weights at its default input and
     classes. Any other network needs --weights: accuracy on random weights means nothing."""
     from hwsim.study import data
+    from hwsim.report import accuracy as accuracy_report
     spec = common.model_spec(args, DEFAULT_MODEL, data.demo_path(), trained=True)
     built = common.build(spec, args.precision, args.weight_type)
     weights = os.path.abspath(spec.weights) if spec.weights else None
@@ -110,7 +111,7 @@ def run(args) -> int:
         calib = data.digits("val", graph.input_shape, args.seed).x   # ranges from validation images
     with make_executor(args) as ex:
         report = accuracy.compare(graph, config, ds, ex, args.chunk, widths, calib)
-    text = accuracy.render(report, _format(args))
+    text = accuracy_report.render(report, _format(args))
     files = {args.output: text} if args.output else {}
     if args.plot:
         files[args.plot] = plots.sweep_png(report.sweep, f"{report.model} on {report.data}")

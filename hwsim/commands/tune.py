@@ -53,7 +53,7 @@ def _pct(v) -> str:
 
 def run(args) -> int:
     import yaml
-    from hwsim.study import compare as accuracy, tune
+    from hwsim.study import evaluate, tune
     from hwsim.spec import config as cfg, devices
     from hwsim.report import plots
     from hwsim.spec.units import format_bits, parse_size
@@ -80,23 +80,23 @@ def run(args) -> int:
         base = cfg.read(args.config) if args.config else {}
         doc = tune.document(found.precision, name, model_args, weights, base, device.name if device else None)
         after = cfg.load(doc, graph)
-        ev = accuracy.Evaluator(graph, test.x, ex, args.chunk)
+        ev = evaluate.Evaluator(graph, test.x, ex, args.chunk)
         ref, fixed_before, fixed_after = (r[0] for r in ev.run(
-            [None, cfg.to_document(before), cfg.to_document(after)], label="test split"))
-    vb = accuracy.Evaluator(graph, val.x).run([cfg.to_document(before)])[0][0]
-    mb, ma = (accuracy.onchip(graph, c, device, budget_bits) for c in (before, after))
+            [None, before, after], label="test split"))
+    vb = evaluate.Evaluator(graph, val.x).run([before])[0][0]
+    mb, ma = (evaluate.onchip(graph, c, device, budget_bits) for c in (before, after))
 
     def fits(rep) -> bool:       # the verdict `hwsim budget --config tuned.yaml` gives
         return rep.fits
 
-    t_float, t_before, t_after = (accuracy.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after))
+    t_float, t_before, t_after = (evaluate.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after))
     target = f"device {device.name}" if device else f"budget {format_bits(budget_bits)}"
     lines = [f"tuned {graph.name} for {target}, max drop {args.max_drop:g} points "
              f"(search on {val.name}: {len(val)} images; held-out {test.name}: {len(test)} images)",
              f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits",
              f"{'float':18}{'-':>14}{'':12}{_pct(found.float_top1):>10}{_pct(t_float):>12}",
              f"{'before (input)':18}{mb.totals.onchip_bits:>14,} {format_bits(mb.totals.onchip_bits):>11}"
-             f"{_pct(accuracy.topk(vb, val.y, 1)):>10}{_pct(t_before):>12}  {'yes' if fits(mb) else 'no'}",
+             f"{_pct(evaluate.topk(vb, val.y, 1)):>10}{_pct(t_before):>12}  {'yes' if fits(mb) else 'no'}",
              f"{'after (tuned)':18}{ma.totals.onchip_bits:>14,} {format_bits(ma.totals.onchip_bits):>11}"
              f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {'yes' if fits(ma) else 'no'}",
              f"test drop {100 * (t_float - t_after):.2f} points (limit {args.max_drop:g}); "

@@ -24,8 +24,6 @@ from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, spli
 
 F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
-MIN_SHARE = 256      # output positions per worker share at the least (tests lower it)
-MAX_SHARE = 8192     # and at most about this many when there is more work (buffers stay in cache)
 
 
 def chunk_bounds(mag: np.ndarray) -> list[int] | None:
@@ -215,10 +213,10 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     acc0 = acc0.astype(np.int64)
     relu = relu_t is not None
     if ref is None:
-        cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
+        cuts = split(n * oh * ow, sim_float.MIN_SHARE, sim_float.MAX_SHARE)
     else:
         tl = sim_float.tiles(n, oh, ow)
-        groups = sim_float.shares(tl, MIN_SHARE, MAX_SHARE)
+        groups = sim_float.shares(tl, sim_float.MIN_SHARE, sim_float.MAX_SHARE)
         cuts = [(tl[a][0], tl[b - 1][1]) for a, b in groups]
         xf = np.ascontiguousarray(ref[0], np.float32)
         wf, bias, has_bias = sim_float.prepare(ref[1], ref[2])

@@ -17,6 +17,8 @@ from hwsim.util import threads
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas
 
 TILE = 1024          # output positions per tile at most, in whole rows (tests lower it)
+MIN_SHARE = 256      # output positions per worker share at the least, float and fixed convs (tests lower it)
+MAX_SHARE = 8192     # and at most about this many when there is more work (buffers stay in cache)
 
 
 def tiles(n: int, oh: int, ow: int) -> list[tuple[int, int]]:
@@ -133,7 +135,6 @@ def conv(x: np.ndarray, w: np.ndarray, b, kernel, stride, padding, relu: bool = 
             g = tile_gemm(x, wm, geom, oh, ow, start, stop)
             _bias_relu(g, bias, has, relu, start, stop, out, out_relu)
 
-    from hwsim.sim.conv import MAX_SHARE, MIN_SHARE
     cuts = shares(tl, MIN_SHARE, MAX_SHARE)
     with single_threaded_blas():
         parallel_map(part, len(cuts))

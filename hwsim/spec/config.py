@@ -39,6 +39,7 @@ graph's weights. The default stays ap_fixed<8,1> (README, "Precision config": me
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -60,8 +61,14 @@ LAYER_PAR_KEYS = {"reuse_factor", "ram_style"}
 HARDWARE_KEYS = {"clock_mhz", "part", "device", "fifo_depth"}
 RAM_STYLES = ("auto", "bram", "uram", "lutram")
 
+# The default rounding policy, in one place (the built-in types below, the sweep and tune use it):
+# values quantized once, offline or where they enter the design (the input, weights and biases),
+# round to nearest even and saturate, which costs nothing in hardware; layer results truncate (no
+# rounding adder per output) and saturate.
+QUANTIZED_MODES = ("AP_RND_CONV", "AP_SAT")
+RESULT_MODES = ("AP_TRN", "AP_SAT")
 BUILTIN = {
-    "input": "ap_fixed<16,6>",
+    "input": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
     "default": {"weight": "ap_fixed<8,1,AP_RND_CONV,AP_SAT>", "bias": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
                 "accum": "lossless", "result": "ap_fixed<16,6,AP_TRN,AP_SAT>"},
 }
@@ -119,6 +126,27 @@ class Config:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    def key(self) -> str:
+        """A digest of the resolved config (every layer's types and folding, the hardware): equal
+        for configs that resolve alike, in any process and run (studies cache results by it)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:24]
+
+    def __reduce__(self):
+        # the read-only mappings do not pickle: travel as plain dicts, arrive read-only again
+        return (_rebuild, (self.input, dict(self.layers), dict(self.hardware), _plain_doc(self.source)))
+
+
+def _rebuild(input_t, layers, hardware, source) -> Config:
+    return Config(input_t, MappingProxyType(layers), MappingProxyType(hardware), MappingProxyType(source))
+
+
+def _plain_doc(value):
+    if isinstance(value, Mapping):
+        return {k: _plain_doc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain_doc(v) for v in value)
+    return value
 
 
 def to_document(config: Config) -> dict:

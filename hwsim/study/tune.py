@@ -1,14 +1,8 @@
 """Precision search: per-layer weight and activation widths that minimise on-chip memory subject to
 an accuracy drop on validation data and a memory budget (`search`).
 
-Types from observed ranges (`calibrate`, `precision_doc`): a value set whose largest magnitude is m
-(activations over the calibration images, weights and biases over their tensors) gets
-I = floor(log2 m) + 2 integer bits (sign included, so m < 2^(I-1); hwsim.fixed.rules.integer_bits);
-a width W gives ap_fixed<W, I> with W - I fractional bits, so shaving a bit always removes a
-fractional bit. Modes: the input, weights and biases AP_RND_CONV/AP_SAT (quantized offline, free in
-hardware), layer results AP_TRN/AP_SAT (truncation, no rounding adder); accumulators lossless. A
-bias takes its layer's result width. Layers with their own result type: input, conv, dense, average
-pools, add, concat; relu, max pool, dropout and flatten pass their input type through.
+Types come from observed ranges (hwsim.study.calibrate: integer bits from the largest magnitude,
+the rounding policy of hwsim.spec.config), so shaving a bit always removes a fractional bit.
 
 A config is acceptable when, on the validation images, both its top-1 drop from float and the share
 of images whose top-1 class differs from float's are at most `max_drop` percentage points. The second
@@ -29,71 +23,18 @@ point beats on both. Memory is hwsim.hw.estimate's stream estimate (`onchip_bits
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from hwsim.spec import config as cfg
-from hwsim.study.compare import Evaluator, agreement, onchip, topk
-from hwsim.fixed import FixedType
-from hwsim.ir.graph import Graph
 from hwsim.fixed.rules import integer_bits
+from hwsim.ir.graph import Graph
+from hwsim.study.calibrate import Ranges, calibrate, precision_doc, typed_layers
+from hwsim.study.evaluate import Evaluator, agreement, onchip, topk
 from hwsim.util.errors import InputError
 
-INPUT_MODES = WEIGHT_MODES = ("AP_RND_CONV", "AP_SAT")
-RESULT_MODES = ("AP_TRN", "AP_SAT")
 DEFAULT_WIDTHS = tuple(range(4, 17))
-
-
-# --- ranges and types --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Ranges:
-    """Largest magnitudes seen: activations of typed layers, and each weighted layer's weights/bias."""
-    act: dict = field(default_factory=dict)
-    weight: dict = field(default_factory=dict)
-    bias: dict = field(default_factory=dict)
-
-
-def typed_layers(graph: Graph) -> list[str]:
-    return [l.name for l in graph.layers if not l.passes_type]
-
-
-def calibrate(graph: Graph, x) -> Ranges:
-    """Observed ranges of the float network on `x` (N, C, H, W) and of its weights."""
-    from hwsim.sim.reference import run_all
-    outs = run_all(graph, x)
-    act = {n: float(np.max(np.abs(outs[n]))) if outs[n].size else 0.0 for n in typed_layers(graph)}
-    weight, bias = {}, {}
-    for l in graph.layers:
-        if l.has_weights:
-            w = graph.weights[l.name]
-            weight[l.name] = float(np.max(np.abs(w["weight"])))
-            bias[l.name] = float(np.max(np.abs(w["bias"]))) if "bias" in w else 0.0
-    return Ranges(act, weight, bias)
-
-
-def _fixed(width: int, max_abs: float, modes: tuple[str, str]) -> str:
-    return str(FixedType(int(width), integer_bits(max_abs), True, *modes))
-
-
-def precision_doc(graph: Graph, ranges: Ranges, act_bits, weight_bits) -> dict:
-    """The `precision` section of a config: result widths per typed layer (`act_bits`: an int or
-    {layer: width}), weight widths per weighted layer (`weight_bits`), integer bits from `ranges`."""
-    def width(spec, name):
-        return spec if isinstance(spec, int) else spec[name]
-    layers = {}
-    inp = graph.input.name
-    for name in typed_layers(graph):
-        if name == inp:
-            continue
-        a = width(act_bits, name)
-        d = {"result": _fixed(a, ranges.act[name], RESULT_MODES)}
-        if graph.layer(name).has_weights:
-            d["weight"] = _fixed(width(weight_bits, name), ranges.weight[name], WEIGHT_MODES)
-            d["bias"] = _fixed(a, ranges.bias[name], WEIGHT_MODES)
-        layers[name] = d
-    return {"input": _fixed(width(act_bits, inp), ranges.act[inp], INPUT_MODES),
-            "default": {"accum": "lossless"}, "layers": layers}
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -180,19 +121,23 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
     acts = [n for n in typed_layers(graph)]
     wts = [l.name for l in graph.layers if l.has_weights]
     mem_cache: dict = {}
+    conf_cache: dict = {}
     points: list[Point] = []
 
-    def doc(a: dict, w: dict) -> dict:
-        return {"precision": precision_doc(graph, ranges, a, w)}
+    def config(a: dict, w: dict) -> cfg.Config:
+        key = (tuple(a.values()), tuple(w.values()))
+        if key not in conf_cache:
+            conf_cache[key] = cfg.load({"precision": precision_doc(graph, ranges, a, w)}, graph)
+        return conf_cache[key]
 
     def memory(a: dict, w: dict) -> int:
         key = (tuple(a.values()), tuple(w.values()))
         if key not in mem_cache:
-            mem_cache[key] = onchip(graph, cfg.load(doc(a, w), graph)).totals.onchip_bits
+            mem_cache[key] = onchip(graph, config(a, w)).totals.onchip_bits
         return mem_cache[key]
 
     def evaluate(cands: list[tuple[str, dict, dict]], label: str) -> list[Point]:
-        res = ev.run([doc(a, w) for _, a, w in cands], label=label)
+        res = ev.run([config(a, w) for _, a, w in cands], label=label)
         out = [Point(lbl, memory(a, w), topk(r[0], y_val, 1), agreement(r[0], ref), tuple(a.items()),
                      tuple(w.items()))
                for (lbl, a, w), r in zip(cands, res)]
