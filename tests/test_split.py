@@ -21,7 +21,8 @@ from hwsim.sim import conv as sim_conv, reference_conv as sim_float, layers as s
 from hwsim.util import threads
 from hwsim.ir import zoo
 from hwsim.fixed import fast
-from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU, pool_out
+from hwsim.ir.geometry import pool_out
+from hwsim.ir.graph import Conv2d, Graph, Input, MaxPool2d, ReLU
 
 WORKERS = (1, 2, 3, 5)
 

@@ -58,13 +58,6 @@ def _resolve(args):
     file is given or the weight type takes its integer bits from them."""
     spec = common.model_spec(args, DEFAULT_MODEL)
     doc = dict(spec.doc)
-    if args.precision:
-        # hls4ml's default: the accumulator takes the default precision too (a lossless accumulator
-        # of two 32-bit operands would not fit the simulator's 63-bit mantissas)
-        prec = dict(doc.get("precision") or {})
-        default = dict(prec.get("default") or {})
-        default.setdefault("accum", args.precision)
-        doc["precision"] = {**prec, "default": default}
     hw = dict(doc.get("hardware") or {})
     if args.clock_mhz is not None:
         hw["clock_mhz"] = args.clock_mhz

@@ -31,6 +31,17 @@ def mul_type(a: FixedType, b: FixedType) -> FixedType:
                    a.is_int and b.is_int)
 
 
+def product_frac(a: FixedType, b: FixedType) -> int:
+    """Fractional bits of the exact product a * b (mul_type's, without its width limit)."""
+    return a.frac + b.frac
+
+
+def carrier(frac: int, width: int = 62) -> FixedType:
+    """A wide signed type with `frac` fractional bits, held in int64: the source type of a cast from
+    an exact int64 sum (62 bits by default, so that two of them still add without overflow)."""
+    return FixedType(width, width - frac, True)
+
+
 def add_type(a: FixedType, b: FixedType) -> FixedType:
     """Type of the exact sum a + b."""
     i = max(a.integer + (b.signed and not a.signed), b.integer + (a.signed and not b.signed)) + 1

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
+from hwsim.ir.geometry import out_hw, pool_out
 
 
 Shape = tuple[int, int, int]
@@ -88,8 +89,7 @@ class Conv2d(Layer):
     def out_shape(self, in_shapes):
         c, h, w = in_shapes[0]
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        oh = (h + 2 * ph - kh) // sh + 1
-        ow = (w + 2 * pw - kw) // sw + 1
+        oh, ow = out_hw(h, w, self.kernel, self.stride, self.padding)
         if oh < 1 or ow < 1:
             raise ValueError(f"{self.name}: kernel {kh}x{kw} does not fit input {h}x{w}")
         return (self.out_channels, oh, ow)
@@ -117,17 +117,6 @@ class ReLU(Layer):
 
     def out_shape(self, in_shapes):
         return in_shapes[0]
-
-
-def pool_out(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
-    """PyTorch's pooling output size, including its ceil-mode rule."""
-    span = n + 2 * p - k
-    if span < 0:
-        raise ValueError(f"pool kernel {k} larger than padded input {n + 2 * p}")
-    out = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1
-    return out
 
 
 @dataclass(frozen=True)

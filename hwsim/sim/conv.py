@@ -21,6 +21,7 @@ from hwsim.sim import reference_conv as sim_float
 from hwsim.fixed.fast import cast_row, rules
 from hwsim.sim.ops import tile_error
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, split
+from hwsim.ir.geometry import out_hw
 
 F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
@@ -206,8 +207,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         return None
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (w + 2 * pw - kw) // sw + 1
+    oh, ow = out_hw(h, w, kernel, stride, padding)
     w32 = wm.astype(np.float32)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     acc0 = acc0.astype(np.int64)

@@ -10,9 +10,10 @@ import numpy as np
 from hwsim.sim import conv as sim_conv, narrow as sim_narrow
 from hwsim.fixed import FixedType
 from hwsim.fixed.fast import div_trunc
-from hwsim.fixed.rules import add_type
+from hwsim.fixed.rules import add_type, carrier, product_frac
 from hwsim.sim.ops import accumulate_products, exact_matmul, im2col, maxpool
 from hwsim.sim.weight_cache import quantized
+from hwsim.ir.geometry import far_padding
 
 _INT_MIN = np.iinfo(np.int64).min
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -42,7 +43,7 @@ def _type_bound(t: FixedType, x: np.ndarray) -> int:
 def _wraps_exactly(lc) -> bool:
     """Products enter accum_t without rounding and the accumulator wraps (no per-step effect)."""
     acc_t = lc.accum
-    return (acc_t.frac >= lc.inputs[0].frac + lc.weight.frac and acc_t.overflow == "AP_WRAP"
+    return (acc_t.frac >= product_frac(lc.inputs[0], lc.weight) and acc_t.overflow == "AP_WRAP"
             and not acc_t.sat_bits and not acc_t.is_int)
 
 
@@ -50,7 +51,7 @@ def _saturates_unrounded(lc) -> bool:
     """Products enter a signed, saturating accum_t without rounding: the exact sum is the result
     wherever no product or partial sum can reach the range's edge (checked per layer)."""
     acc_t = lc.accum
-    return (acc_t.frac >= lc.inputs[0].frac + lc.weight.frac and acc_t.overflow in _SAT and acc_t.signed
+    return (acc_t.frac >= product_frac(lc.inputs[0], lc.weight) and acc_t.overflow in _SAT and acc_t.signed
             and not acc_t.sat_bits and not acc_t.is_int)
 
 
@@ -63,13 +64,13 @@ def _dot(cols: np.ndarray, wm: np.ndarray, acc0, lc, xmax: int | None = None):
     weights `wm` (O, T) through an exact GEMM (lossless, wrapping or bounded saturating accum_t),
     or None when a saturating accumulator might overflow (the per-product kernels decide then)."""
     acc_t = lc.accum
-    s = acc_t.frac - lc.inputs[0].frac - lc.weight.frac
+    s = acc_t.frac - product_frac(lc.inputs[0], lc.weight)
     total = (exact_matmul(cols, wm.T, xmax) << s) + acc0
     if lc.accum_lossless:
         return total, 0
     if _wraps_exactly(lc):
         # products enter exactly; wrap-around addition is associative, so wrap once at the end
-        return acc_t.cast_counted(total, FixedType(62, 62 - acc_t.frac))
+        return acc_t.cast_counted(total, carrier(acc_t.frac))
     # every partial sum is bounded by |acc0| + sum |x*w|: within range, saturation never acts
     bound = (exact_matmul(np.abs(cols), np.abs(wm).T, xmax) << s) + np.abs(acc0)
     return (total, 0) if int(bound.max(initial=0)) <= acc_t.raw_max else None
@@ -77,7 +78,7 @@ def _dot(cols: np.ndarray, wm: np.ndarray, acc0, lc, xmax: int | None = None):
 
 def _products(x, wr, acc0, lc, kernel, stride, padding):
     """The per-product accumulation (hls4ml semantics) of a conv: accum_t values NCHW and events."""
-    pf = lc.inputs[0].frac + lc.weight.frac
+    pf = product_frac(lc.inputs[0], lc.weight)
     got = sim_narrow.conv(x, wr, acc0, pf, lc.accum, kernel, stride, padding, lc.accum)
     if got is not None:
         return got[0], got[2]
@@ -124,7 +125,7 @@ def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None):
     acc0 = _acc0(lc, br, wr.shape[0])
     fw = graph.weights[layer.name]
     fref = None if ref is None else (ref, fw["weight"], fw.get("bias"), relu_lc is None)
-    fast = sim_conv.conv(x, wr, acc0, acc_t.frac - tin.frac - lc.weight.frac, layer.kernel, layer.stride,
+    fast = sim_conv.conv(x, wr, acc0, acc_t.frac - product_frac(tin, lc.weight), layer.kernel, layer.stride,
                          layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None, fref)
     if fast is None:
         return None
@@ -142,7 +143,7 @@ def _narrow_fast(graph, layer, lc, x, relu_lc):
     """conv_fast for an accumulator that rounds each product: sim_narrow with the cast (and ReLU)
     in its epilogue."""
     wr, br, w_ovf = _weights(graph, layer, lc)
-    got = sim_narrow.conv(x, wr, _acc0(lc, br, wr.shape[0]), lc.inputs[0].frac + lc.weight.frac, lc.accum,
+    got = sim_narrow.conv(x, wr, _acc0(lc, br, wr.shape[0]), product_frac(lc.inputs[0], lc.weight), lc.accum,
                           layer.kernel, layer.stride, layer.padding, lc.result,
                           relu_lc.result if relu_lc is not None else None)
     if got is None:
@@ -176,8 +177,7 @@ def _windows(x, kernel, stride, padding, out_hw, fill):
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw
-    bottom = max(0, (oh - 1) * sh + kh - h - ph)
-    right = max(0, (ow - 1) * sw + kw - w - pw)
+    bottom, right = far_padding(h, w, (oh, ow), kernel, stride, padding)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), constant_values=fill)
     s = xp.strides
     return np.lib.stride_tricks.as_strided(

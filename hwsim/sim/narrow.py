@@ -27,6 +27,8 @@ import numpy as np
 from hwsim.fixed import QUANT_MODES, FixedType
 from hwsim.fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_float, round_shift, rules
 from hwsim.util.threads import parallel_map, split
+from hwsim.ir.geometry import out_hw
+from hwsim.fixed.rules import carrier
 
 MIN_SHARE = 64       # output positions per worker share at the least (tests lower it)
 MAX_SHARE = 512      # and at most about this many when there is more work
@@ -190,7 +192,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
     wraps = acc_t.overflow == "AP_WRAP" and not acc_t.sat_bits and not acc_t.is_int
     cast1 = rules(acc_t, out_t)
     cast2 = rules(out_t, relu_t) if relu_t is not None else cast1
-    wide = FixedType(62, 62 - acc_t.frac)
+    wide = carrier(acc_t.frac)
     if (cast1 is None or cast2 is None or acc_t.overflow not in OVF_CODES or acc_t.sat_bits or acc_t.is_int
             or acc_t.width > 62 or x.size == 0 or not -63 < k < 63):
         return None
@@ -198,8 +200,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
     wm = np.ascontiguousarray(wr, np.int64).reshape(wr.shape[0], -1)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (w + 2 * pw - kw) // sw + 1
+    oh, ow = out_hw(h, w, kernel, stride, padding)
     q = QUANT_MODES.index(acc_t.quant)
     pbits = _bits(x) + _bits(wm)
     rounded = wraps and k > 0 and pbits <= 52 and wm.shape[1] * (2.0 ** max(pbits - k, 0) + 1) < _EXACT

@@ -17,6 +17,8 @@ import numpy as np
 from hwsim.fixed import QUANT_MODES, FixedType
 from hwsim.util.threads import parallel_map, split
 from hwsim.fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_shift, rules
+from hwsim.ir.geometry import out_hw
+from hwsim.fixed.rules import add_type, carrier
 
 EXACT = float(2 ** 53)
 MIN_PLANES = 8       # (image, channel) planes per max pool share at the least (tests lower it)
@@ -28,8 +30,7 @@ def im2col(x: np.ndarray, kernel, stride, padding, pad_value: int = 0) -> tuple[
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:
         x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (w + 2 * pw - kw) // sw + 1
+    oh, ow = out_hw(h, w, kernel, stride, padding)
     if kh == kw == 1 and sh == sw == 1:
         return x.transpose(0, 2, 3, 1).reshape(n * oh * ow, c), oh, ow
     s = x.strides
@@ -115,7 +116,7 @@ def accumulate_products(cols: np.ndarray, w: np.ndarray, acc0: np.ndarray, prod_
         dt = np.int32 if bits <= 31 else np.int64
         total = _sum_rounded(np.ascontiguousarray(cols, dt), np.ascontiguousarray(w, dt),
                              acc0.astype(np.int64), shift, QUANT_MODES.index(accum.quant))
-        return accum.cast_counted(total, FixedType(62, 62 - accum.frac))
+        return accum.cast_counted(total, carrier(accum.frac))
     if accum.overflow in OVF_CODES and not accum.sat_bits and not accum.is_int and abs(shift) < 63:
         return _accumulate(np.ascontiguousarray(cols), np.ascontiguousarray(w), acc0.astype(np.int64),
                            shift, QUANT_MODES.index(accum.quant), OVF_CODES[accum.overflow],
@@ -131,8 +132,7 @@ def _bits(a: np.ndarray) -> int:
 
 def _accumulate_generic(cols, w, acc0, prod_frac, accum):
     """Any overflow mode, through FixedType.cast term by term (slow; exotic modes only)."""
-    from hwsim.fixed.rules import add_type
-    ptype = FixedType(63, 63 - prod_frac, True)
+    ptype = carrier(prod_frac, 63)
     stype = add_type(accum, accum)
     acc = np.broadcast_to(acc0, (cols.shape[0], w.shape[0])).astype(np.int64)
     events = 0

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from hwsim.ir.graph import Graph, Layer
+from hwsim.ir.geometry import far_padding
 
 
 def _windows(x: np.ndarray, kernel, stride, padding, out_hw, fill: float) -> np.ndarray:
@@ -20,8 +21,7 @@ def _windows(x: np.ndarray, kernel, stride, padding, out_hw, fill: float) -> np.
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw
     n, c, h, w = x.shape
-    bottom = max(0, (oh - 1) * sh + kh - h - ph)
-    right = max(0, (ow - 1) * sw + kw - w - pw)
+    bottom, right = far_padding(h, w, (oh, ow), kernel, stride, padding)
     if ph or pw or bottom or right:
         x = np.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), constant_values=fill)
     v = sliding_window_view(x, (kh, kw), axis=(2, 3))

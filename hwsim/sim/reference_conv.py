@@ -15,6 +15,7 @@ import numpy as np
 
 from hwsim.util import threads
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas
+from hwsim.ir.geometry import out_hw
 
 TILE = 1024          # output positions per tile at most, in whole rows (tests lower it)
 MIN_SHARE = 256      # output positions per worker share at the least, float and fixed convs (tests lower it)
@@ -121,8 +122,7 @@ def conv(x: np.ndarray, w: np.ndarray, b, kernel, stride, padding, relu: bool = 
     wm, bias, has = prepare(w, b)
     n, c, h, wd = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
+    oh, ow = out_hw(h, wd, kernel, stride, padding)
     o = wm.shape[0]
     out = np.empty((n, o, oh * ow), np.float32) if (keep_conv or not relu) else np.empty((0, 0, 1), np.float32)
     out_relu = np.empty((n, o, oh * ow), np.float32) if relu else np.empty((0, 0, 1), np.float32)

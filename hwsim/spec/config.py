@@ -223,8 +223,9 @@ def quote_types(yaml_text: str) -> str:
 
 
 def load(source, graph: Graph, precision: str | None = None, weight_type: str | None = None) -> Config:
-    """Resolve a config for `graph`. `precision` (a type) overrides the weight/bias/result
-    defaults, then `weight_type` the weight default (`ap_fixed<8,auto>` allowed, see above)."""
+    """Resolve a config for `graph`. `precision` (a type, the command line's --precision) overrides
+    the weight, bias and result defaults, and the accumulator's unless the document's default names
+    one; then `weight_type` the weight default (`ap_fixed<8,auto>` allowed, see above)."""
     doc = read(source)
     prec = doc.get("precision") or {}
     _check_map(prec, "precision")
@@ -240,6 +241,10 @@ def load(source, graph: Graph, precision: str | None = None, weight_type: str | 
     _check_map(user_default, "precision.default")
     _check_keys(user_default, LAYER_PREC_KEYS, "precision.default")
     default.update(user_default)
+    if precision is not None and "accum" not in user_default:
+        # hls4ml's meaning of one default precision: the accumulator takes it too (and a lossless
+        # accumulator of two 32-bit operands would not fit the simulator's 63-bit mantissas)
+        default["accum"] = str(t)
     per_layer = prec.get("layers") or {}
     _check_map(per_layer, "precision.layers")
     _check_layer_names(per_layer, graph, "precision.layers")

@@ -39,6 +39,7 @@ from hwsim.fixed import FixedType
 from hwsim.ir.graph import Graph
 from hwsim.util.errors import InputError
 from hwsim.backends.options import IO_TYPES, TOOLS
+from hwsim.ir.geometry import far_padding
 
 _BACKEND = {"vitis": "Vitis", "vivado": "Vivado"}
 _NONNEG = ("relu",)                     # layers whose output is >= 0
@@ -67,8 +68,8 @@ def ceil_padding(graph: Graph, layer) -> tuple[int, int]:
     """(bottom, right) padding that makes a floor-mode pool give `layer`'s ceil-mode output size."""
     c, h, w = graph.in_shapes(layer)[0]
     _, oh, ow = graph.shape(layer.name)
-    (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
-    return (max(0, (oh - 1) * sh + kh - h - 2 * ph), max(0, (ow - 1) * sw + kw - w - 2 * pw))
+    bottom, right = far_padding(h, w, (oh, ow), layer.kernel, layer.stride, layer.padding)
+    return max(0, bottom - layer.padding[0]), max(0, right - layer.padding[1])   # beyond torch's own padding
 
 
 def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
