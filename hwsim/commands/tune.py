@@ -51,12 +51,12 @@ def _pct(v) -> str:
     return f"{100 * v:6.2f}%"
 
 
-def run(args) -> int:
-    import yaml
-    from hwsim.study import evaluate, tune
-    from hwsim.spec import config as cfg, devices
+def _outputs(args):
+    """Checked before any work: (widths, YAML path, plot path, budget bits or None, device or None)."""
     from hwsim.report import plots
-    from hwsim.spec.units import format_bits, parse_size
+    from hwsim.spec import devices
+    from hwsim.spec.units import parse_size
+    from hwsim.study import tune
     tune.check_max_drop(args.max_drop, "--max-drop")
     if args.min_width < 2:
         raise InputError(f"--min-width must be at least 2 bits, got {args.min_width}")
@@ -69,7 +69,51 @@ def run(args) -> int:
     plots.check_png(plot)
     budget_bits = parse_size(args.budget) if args.budget else None
     device = devices.get(args.device) if args.device else None
+    return widths, out, plot, budget_bits, device
 
+
+def _table(args, graph, val, test, found, tops, mb, ma, target, device) -> list[str]:
+    """The printed summary: float, before and after, on both splits, and whether each fits."""
+    from hwsim.spec.units import format_bits
+    t_float, t_before, t_after, v_before = tops
+    lines = [f"tuned {graph.name} for {target}, max drop {args.max_drop:g} points "
+             f"(search on {val.name}: {len(val)} images; held-out {test.name}: {len(test)} images)",
+             f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits",
+             f"{'float':18}{'-':>14}{'':12}{_pct(found.float_top1):>10}{_pct(t_float):>12}",
+             f"{'before (input)':18}{mb.totals.onchip_bits:>14,} {format_bits(mb.totals.onchip_bits):>11}"
+             f"{_pct(v_before):>10}{_pct(t_before):>12}  {'yes' if mb.fits else 'no'}",
+             f"{'after (tuned)':18}{ma.totals.onchip_bits:>14,} {format_bits(ma.totals.onchip_bits):>11}"
+             f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {'yes' if ma.fits else 'no'}",
+             f"test drop {100 * (t_float - t_after):.2f} points (limit {args.max_drop:g}); "
+             f"start: uniform {found.start_width} bits; {found.evaluations} configs evaluated"]
+    if device is not None:
+        lines.append("device: " + ", ".join(f"{c.resource} {c.used}/{c.available}" for c in ma.checks))
+    return lines
+
+
+def _verdict(args, found, ma, target) -> int:
+    """Exit code: the drop first, then the fit (the verdict `hwsim budget --config tuned.yaml` gives)."""
+    if not found.meets_drop:
+        print(f"tune: no config meets the drop of {args.max_drop:g} points on the validation split",
+              file=sys.stderr)
+        return EXIT_DROP
+    if not ma.fits:
+        over = ", ".join(f"{c.resource} {c.used} > {c.available}" for c in ma.checks if not c.ok)
+        why = over or f"{ma.totals.onchip_bits} > {ma.budget_bits} bits"
+        print(f"tune: the tuned network does not fit the {target}: {why}"
+              + (" (DSPs follow parallel.reuse_factor, not the widths)" if "DSP" in over else ""),
+              file=sys.stderr)
+        return EXIT_NO_FIT
+    return 0
+
+
+def run(args) -> int:
+    import yaml
+    from hwsim.report import plots
+    from hwsim.spec import config as cfg
+    from hwsim.spec.units import format_bits
+    from hwsim.study import evaluate, tune
+    widths, out, plot, budget_bits, device = _outputs(args)
     graph, before, name, model_args, weights = resolve_net(args)
     if weights is not None:    # stored relative to the YAML, so the pair can move together
         weights = os.path.relpath(weights, os.path.dirname(os.path.abspath(out)))
@@ -81,28 +125,13 @@ def run(args) -> int:
         doc = tune.document(found.precision, name, model_args, weights, base, device.name if device else None)
         after = cfg.load(doc, graph)
         ev = evaluate.Evaluator(graph, test.x, ex, args.chunk)
-        ref, fixed_before, fixed_after = (r[0] for r in ev.run(
-            [None, before, after], label="test split"))
+        ref, fixed_before, fixed_after = (r[0] for r in ev.run([None, before, after], label="test split"))
     vb = evaluate.Evaluator(graph, val.x).run([before])[0][0]
     mb, ma = (evaluate.onchip(graph, c, device, budget_bits) for c in (before, after))
-
-    def fits(rep) -> bool:       # the verdict `hwsim budget --config tuned.yaml` gives
-        return rep.fits
-
-    t_float, t_before, t_after = (evaluate.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after))
+    tops = tuple(evaluate.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after)) + (evaluate.topk(vb, val.y, 1),)
+    t_float, t_after = tops[0], tops[2]
     target = f"device {device.name}" if device else f"budget {format_bits(budget_bits)}"
-    lines = [f"tuned {graph.name} for {target}, max drop {args.max_drop:g} points "
-             f"(search on {val.name}: {len(val)} images; held-out {test.name}: {len(test)} images)",
-             f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits",
-             f"{'float':18}{'-':>14}{'':12}{_pct(found.float_top1):>10}{_pct(t_float):>12}",
-             f"{'before (input)':18}{mb.totals.onchip_bits:>14,} {format_bits(mb.totals.onchip_bits):>11}"
-             f"{_pct(evaluate.topk(vb, val.y, 1)):>10}{_pct(t_before):>12}  {'yes' if fits(mb) else 'no'}",
-             f"{'after (tuned)':18}{ma.totals.onchip_bits:>14,} {format_bits(ma.totals.onchip_bits):>11}"
-             f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {'yes' if fits(ma) else 'no'}",
-             f"test drop {100 * (t_float - t_after):.2f} points (limit {args.max_drop:g}); "
-             f"start: uniform {found.start_width} bits; {found.evaluations} configs evaluated"]
-    if device is not None:
-        lines.append("device: " + ", ".join(f"{c.resource} {c.used}/{c.available}" for c in ma.checks))
+    lines = _table(args, graph, val, test, found, tops, mb, ma, target, device)
     comments = [f"hwsim tune: {target}, max drop {args.max_drop:g} points on {val.name}",
                 f"on-chip {ma.totals.onchip_bits} bits (before {mb.totals.onchip_bits}); val top-1 "
                 f"{100 * found.best.top1:.2f}% (float {100 * found.float_top1:.2f}%); test top-1 "
@@ -115,15 +144,4 @@ def run(args) -> int:
     write_all({out: text, plot: png})       # both or neither
     print("\n".join(lines))
     print(f"wrote {out} and {plot}", file=sys.stderr)
-    if not found.meets_drop:
-        print(f"tune: no config meets the drop of {args.max_drop:g} points on the validation split",
-              file=sys.stderr)
-        return EXIT_DROP
-    if not fits(ma):
-        over = ", ".join(f"{c.resource} {c.used} > {c.available}" for c in ma.checks if not c.ok)
-        why = over or f"{ma.totals.onchip_bits} > {ma.budget_bits} bits"
-        print(f"tune: the tuned network does not fit the {target}: {why}"
-              + (" (DSPs follow parallel.reuse_factor, not the widths)" if "DSP" in over else ""),
-              file=sys.stderr)
-        return EXIT_NO_FIT
-    return 0
+    return _verdict(args, found, ma, target)

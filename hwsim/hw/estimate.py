@@ -221,12 +221,24 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
     comp = make_compression(weight_layers, prune, codebook_bits, index_bits)
     fifo_depth = int(config.hardware.get("fifo_depth", 2))
     clock = float(config.hardware.get("clock_mhz", 200.0))
+    rows = _layer_rows(graph, config, arch, weights, comp, device, fifo_depth)
+    totals, extra = _totals(rows, arch, weights, device)
+    bottleneck = max(rows, key=lambda r: r.cycles).name
+    checks: tuple[Check, ...] = ()
+    if device is not None:
+        checks = (Check(device.block_kind, totals.bram18, device.bram18),
+                  Check("URAM", totals.uram, device.uram), Check("DSP", totals.dsp, device.dsp))
+    return BudgetReport(graph.name, graph.input_shape, arch, weights, budget_bits, tuple(rows), totals,
+                        device, checks, clock, fifo_depth, bottleneck, comp, extra)
 
+
+def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth) -> list[LayerBudget]:
+    """One row per layer: its weight memories (on chip unless offchip), its activation buffers (the
+    stream architecture's) or live feature-map bits (the layer architecture's), compute and cycles."""
     if arch == "stream":
         act = stream_buffers(graph, config, fifo_depth, device)
     else:
         live_bits, _ = layer_liveness(graph, config)
-
     rows = []
     for layer in graph.layers:
         lc = config[layer.name]
@@ -249,7 +261,12 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
             layer.name, layer.kind, graph.shape(layer.name), graph.params(layer), stored, bits_w, act_bits,
             _sum(mems, "blocks"), _sum(mems, "uram"), _sum(mems, "lutram_bits"), _sum(mems, "reg_bits"),
             rf, mult, dsp, layer_cycles(graph, layer, rf), tuple(mems)))
+    return rows
 
+
+def _totals(rows, arch, weights, device) -> tuple[Totals, tuple[MemoryMap, ...]]:
+    """The network's totals: a pipeline adds its stages and runs at its slowest; one engine reuses
+    a pool of feature-map memory and adds its layers' cycles."""
     extra: tuple[MemoryMap, ...] = ()
     if arch == "stream":
         act_total = sum(r.activation_bits for r in rows)
@@ -260,7 +277,6 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
         extra = (feature_pool(act_total, device),)
         dsp_total = max(r.dsp for r in rows)
         cyc = sum(r.cycles for r in rows)
-    bottleneck = max(rows, key=lambda r: r.cycles).name
     all_mems = [m for r in rows for m in r.memories] + list(extra)
     weight_total = sum(r.weight_bits for r in rows)
     onchip = act_total + (weight_total if weights == "onchip" else 0)
@@ -272,10 +288,5 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
         reg_bits=_sum(all_mems, "reg_bits"),
         multipliers=(sum if arch == "stream" else max)(r.multipliers for r in rows),
         dsp=dsp_total, cycles=cyc)
-    checks: tuple[Check, ...] = ()
-    if device is not None:
-        checks = (Check(device.block_kind, totals.bram18, device.bram18),
-                  Check("URAM", totals.uram, device.uram), Check("DSP", totals.dsp, device.dsp))
-    return BudgetReport(graph.name, graph.input_shape, arch, weights, budget_bits, tuple(rows), totals,
-                        device, checks, clock, fifo_depth, bottleneck, comp, extra)
+    return totals, extra
 

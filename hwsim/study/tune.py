@@ -103,6 +103,51 @@ def check_max_drop(max_drop, name: str = "max drop") -> None:
         raise InputError(f"{name} must be between 0 and 100 percentage points, got {max_drop!r}")
 
 
+class _Problem:
+    """What the search evaluates against: validation data, the float reference, observed ranges, and
+    caches of configs and their on-chip bits; every evaluated config is kept as a Point."""
+
+    def __init__(self, graph: Graph, x_val, y_val, max_drop: float, min_width: int, executor, chunk: int):
+        self.graph, self.max_drop, self.min_width = graph, max_drop, min_width
+        self.y = np.asarray(y_val)
+        self.ranges = calibrate(graph, x_val)
+        self.ev = Evaluator(graph, x_val, executor, chunk)
+        self.ref = self.ev.float_logits()
+        self.ref_top1 = topk(self.ref, self.y, 1)
+        self.acts = typed_layers(graph)
+        self.wts = [l.name for l in graph.layers if l.has_weights]
+        self.points: list[Point] = []
+        self._configs: dict = {}
+        self._bits: dict = {}
+
+    def config(self, a: dict, w: dict) -> cfg.Config:
+        key = (tuple(a.values()), tuple(w.values()))
+        if key not in self._configs:
+            doc = {"precision": precision_doc(self.graph, self.ranges, a, w)}
+            self._configs[key] = cfg.load(doc, self.graph)
+        return self._configs[key]
+
+    def memory(self, a: dict, w: dict) -> int:
+        key = (tuple(a.values()), tuple(w.values()))
+        if key not in self._bits:
+            self._bits[key] = onchip(self.graph, self.config(a, w)).totals.onchip_bits
+        return self._bits[key]
+
+    def evaluate(self, label: str, a: dict, w: dict, progress: str) -> Point:
+        logits = self.ev.run([self.config(a, w)], label=progress)[0][0]
+        p = Point(label, self.memory(a, w), topk(logits, self.y, 1), agreement(logits, self.ref),
+                  tuple(a.items()), tuple(w.items()))
+        self.points.append(p)
+        return p
+
+    def lowest(self, kind: str, name: str) -> int:
+        rng = self.ranges.act if kind == "act" else self.ranges.weight
+        return max(self.min_width, integer_bits(rng[name]))
+
+    def acceptable(self, p: Point) -> bool:
+        return meets(self.ref_top1, p, self.max_drop)
+
+
 def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, min_width: int = 2,
            executor=None, chunk: int = 64, log=None, min_saving: float = 0.001) -> Search:
     """The search of the module doc on validation images `x_val` with labels `y_val`."""
@@ -113,59 +158,38 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
     if min_width < 2:
         raise InputError(f"min_width must be at least 2, got {min_width}")
     say = log or (lambda msg: None)
-    y_val = np.asarray(y_val)
-    ranges = calibrate(graph, x_val)
-    ev = Evaluator(graph, x_val, executor, chunk)
-    ref = ev.float_logits()
-    ref_top1 = topk(ref, y_val, 1)
-    acts = [n for n in typed_layers(graph)]
-    wts = [l.name for l in graph.layers if l.has_weights]
-    mem_cache: dict = {}
-    conf_cache: dict = {}
-    points: list[Point] = []
-
-    def config(a: dict, w: dict) -> cfg.Config:
-        key = (tuple(a.values()), tuple(w.values()))
-        if key not in conf_cache:
-            conf_cache[key] = cfg.load({"precision": precision_doc(graph, ranges, a, w)}, graph)
-        return conf_cache[key]
-
-    def memory(a: dict, w: dict) -> int:
-        key = (tuple(a.values()), tuple(w.values()))
-        if key not in mem_cache:
-            mem_cache[key] = onchip(graph, config(a, w)).totals.onchip_bits
-        return mem_cache[key]
-
-    def evaluate(cands: list[tuple[str, dict, dict]], label: str) -> list[Point]:
-        res = ev.run([config(a, w) for _, a, w in cands], label=label)
-        out = [Point(lbl, memory(a, w), topk(r[0], y_val, 1), agreement(r[0], ref), tuple(a.items()),
-                     tuple(w.items()))
-               for (lbl, a, w), r in zip(cands, res)]
-        points.extend(out)
-        return out
-
-    def lowest(kind, name):
-        return max(min_width, integer_bits((ranges.act if kind == "act" else ranges.weight)[name]))
-
-    uniform, start, start_width = [], None, None
-    for n in widths:
-        ua = {k: max(n, lowest("act", k)) for k in acts}
-        uw = {k: max(n, lowest("weight", k)) for k in wts}
-        p = evaluate([(f"uniform {n}", ua, uw)], f"uniform {n} bits")[0]
-        uniform.append(p)
-        if meets(ref_top1, p, max_drop):
-            start, start_width = p, n
-            break
+    pb = _Problem(graph, x_val, y_val, max_drop, min_width, executor, chunk)
+    start, start_width, uniform = _uniform_start(pb, widths)
     if start is None:
         best = max(uniform, key=lambda p: (p.agreement, p.top1, -p.onchip_bits))
         say(f"no uniform width is within the drop (best: top-1 {100 * best.top1:.2f}% vs float "
-            f"{100 * ref_top1:.2f}%, agreement {100 * best.agreement:.2f}%)")
-        return Search(ref_top1, max_drop, None, best, tuple(points), graph, ranges)
-    a, w = dict(start.act), dict(start.weight)
-    best = start
+            f"{100 * pb.ref_top1:.2f}%, agreement {100 * best.agreement:.2f}%)")
+        return Search(pb.ref_top1, max_drop, None, best, tuple(pb.points), graph, pb.ranges)
     say(f"start: all {start_width} bits, {start.onchip_bits:,} on-chip bits, "
         f"val top-1 {100 * start.top1:.2f}%, agreement {100 * start.agreement:.2f}%")
-    knobs = [("act", n) for n in acts] + [("weight", n) for n in wts]
+    best = _shave(pb, start, min_saving, say)
+    best = Point("tuned", best.onchip_bits, best.top1, best.agreement, best.act, best.weight)
+    return Search(pb.ref_top1, max_drop, start_width, best, tuple(pb.points), graph, pb.ranges)
+
+
+def _uniform_start(pb: _Problem, widths) -> tuple[Point | None, int | None, list[Point]]:
+    """Step 1: the first uniform width that is acceptable (None if none is), and every uniform point."""
+    uniform = []
+    for n in widths:
+        ua = {k: max(n, pb.lowest("act", k)) for k in pb.acts}
+        uw = {k: max(n, pb.lowest("weight", k)) for k in pb.wts}
+        p = pb.evaluate(f"uniform {n}", ua, uw, f"uniform {n} bits")
+        uniform.append(p)
+        if pb.acceptable(p):
+            return p, n, uniform
+    return None, None, uniform
+
+
+def _shave(pb: _Problem, start: Point, min_saving: float, say) -> Point:
+    """Step 2: knob by knob, largest saving first, the fewest bits that stay acceptable."""
+    a, w = dict(start.act), dict(start.weight)
+    best = start
+    knobs = [("act", n) for n in pb.acts] + [("weight", n) for n in pb.wts]
 
     def with_width(kind, name, bits):
         na, nw = dict(a), dict(w)
@@ -175,20 +199,19 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
     def saving(k):
         kind, name = k
         cur = (a if kind == "act" else w)[name]
-        return memory(a, w) - memory(*with_width(kind, name, cur - 1)) if cur > lowest(kind, name) else 0
+        return pb.memory(a, w) - pb.memory(*with_width(kind, name, cur - 1)) if cur > pb.lowest(kind, name) else 0
     order = sorted(range(len(knobs)), key=lambda i: (-saving(knobs[i]), i))
     floor = max(1, min_saving * start.onchip_bits)
     for i in order:
         kind, name = knobs[i]
         if saving(knobs[i]) < floor:
             continue
-        lo, hi = lowest(kind, name), (a if kind == "act" else w)[name]
+        lo, hi = pb.lowest(kind, name), (a if kind == "act" else w)[name]
         found = None
         while lo < hi:
             mid = (lo + hi) // 2
-            na, nw = with_width(kind, name, mid)
-            p = evaluate([(f"{kind} {name} {mid}", na, nw)], f"{kind} {name} {mid} bits")[0]
-            if meets(ref_top1, p, max_drop):
+            p = pb.evaluate(f"{kind} {name} {mid}", *with_width(kind, name, mid), f"{kind} {name} {mid} bits")
+            if pb.acceptable(p):
                 hi, found = mid, p
             else:
                 lo = mid + 1
@@ -197,8 +220,7 @@ def search(graph: Graph, x_val, y_val, max_drop: float, widths=DEFAULT_WIDTHS, m
             best = found
             say(f"{kind} {name}: {hi} bits, {best.onchip_bits:,} on-chip bits, val top-1 {100 * best.top1:.2f}%, "
                 f"agreement {100 * best.agreement:.2f}%")
-    best = Point("tuned", best.onchip_bits, best.top1, best.agreement, best.act, best.weight)
-    return Search(ref_top1, max_drop, start_width, best, tuple(points), graph, ranges)
+    return best
 
 
 # --- output --------------------------------------------------------------------------------------
