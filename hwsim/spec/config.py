@@ -6,7 +6,7 @@ Shape (YAML or JSON file, or a dict):
     model_args: {num_classes: 10}   # optional: keyword arguments for the zoo builder
     weights: path/to/weights.npz    # optional
     precision:
-      input: ap_fixed<16,6>
+      input: ap_fixed<16,6,AP_RND_CONV,AP_SAT>
       default: {weight: ap_fixed<8,1>, bias: ap_fixed<16,6>, accum: lossless, result: ap_fixed<16,6>}
       layers:
         fire2.squeeze1x1: {result: ap_fixed<12,5,AP_RND,AP_SAT>}
@@ -17,6 +17,8 @@ Shape (YAML or JSON file, or a dict):
 
 Precedence: built-in defaults < `default` section < `layers.<name>`. Unknown keys and unknown layer
 names are errors. Why these defaults:
+- input ap_fixed<16,6,AP_RND_CONV,AP_SAT>: quantized once where it enters the design, like the
+  weights, so it rounds to nearest and saturates (QUANTIZED_MODES, the policy tune shares).
 - weight ap_fixed<8,1,AP_RND_CONV,AP_SAT>: trained conv weights sit well inside (-1, 1); 8 bits is
   the width Deep Compression and most FPGA CNN work use for SqueezeNet. Weights and biases are
   quantized once, offline, so rounding to nearest and saturating cost nothing in hardware; with the
