@@ -98,3 +98,39 @@ def test_to_document_reproduces_the_config(fire):
     again = cfg.load(cfg.to_document(c), fire)
     assert again.to_dict() == c.to_dict()
     assert again["fire.expand1x1"].reuse_factor == 2
+
+
+def test_configs_pickle_and_have_a_stable_key():
+    """Studies send Configs to worker processes as they are: a pickled Config resolves alike, stays
+    read-only, and its key is the same in another process and differs for another config."""
+    import pickle
+    import subprocess
+    import sys
+    from hwsim.ir import zoo
+    g = zoo.build("squeezenet_mini", weights=False)
+    c = cfg.load({"precision": {"layers": {"conv1": {"result": "ap_fixed<12,4>"}}}}, g)
+    back = pickle.loads(pickle.dumps(c))
+    assert back.to_dict() == c.to_dict() and back.key() == c.key()
+    with pytest.raises(TypeError):
+        back.layers["conv1"] = None
+    assert cfg.load(None, g).key() != c.key()
+    code = ("from hwsim.ir import zoo; from hwsim.spec import config as cfg; "
+            "g = zoo.build('squeezenet_mini', weights=False); "
+            "print(cfg.load({'precision': {'layers': {'conv1': {'result': 'ap_fixed<12,4>'}}}}, g).key())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == c.key()
+
+
+def test_the_hardware_section_is_complete_when_loaded():
+    """The part comes from --part, else the document, else the device's Xilinx part (none for an
+    Intel device, which HLS generation then refuses); --clock is a period in ns."""
+    from hwsim.ir import zoo
+    g = zoo.build("squeezenet_mini", weights=False)
+    assert cfg.load(None, g).hardware["part"] == "xczu9eg-ffvb1156-2-e"
+    assert cfg.load({"hardware": {"device": "zcu104"}}, g).hardware["part"].startswith("xczu7ev")
+    assert cfg.load({"hardware": {"device": "zcu104", "part": "xc7z020clg400-1"}}, g).hardware["part"] == "xc7z020clg400-1"
+    c = cfg.load({"hardware": {"device": "zcu104"}}, g, part="xcu250-figd2104-2L-e", clock_ns=4.0)
+    assert c.hardware["part"] == "xcu250-figd2104-2L-e" and c.hardware["clock_mhz"] == 250.0
+    assert cfg.load({"hardware": {"device": "arria10"}}, g).hardware["part"] is None
+    with pytest.raises(cfg.ConfigError, match="--clock must be a positive period"):
+        cfg.load(None, g, clock_ns=0)

@@ -87,6 +87,8 @@ def generate_project(graph, config, out: str | Path, model_args: dict, backend: 
     from hwsim.ir.weights import save_npz
     if tool not in TOOLS:
         raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
+    if config.hardware.get("part") is None:
+        raise InputError(f"device {config.hardware.get('device')} has no Xilinx part for Vitis / Vivado HLS; give --part")
     opts = backends.options(backend, options)
     doc = document(graph, config, model_args, backend, tool, opts)
     with writer.atomic_folder(out, force, make_parents) as tmp:

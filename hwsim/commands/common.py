@@ -111,7 +111,8 @@ def _describe(name: str, kwargs: dict) -> str:
 
 
 def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None = None,
-          shapes_only: bool = False, doc: dict | None = None) -> Built:
+          shapes_only: bool = False, doc: dict | None = None, part: str | None = None,
+          clock_ns: float | None = None) -> Built:
     """Graph, config and builder kwargs of a model spec. The class count follows the weight file
     when no --num-classes or model_args says otherwise. `shapes_only`: no weights unless a file is
     given or the weight type needs them (`auto` integer bits)."""
@@ -132,7 +133,7 @@ def build(spec: ModelSpec, precision: str | None = None, weight_type: str | None
     graph = zoo.build(spec.name, weights=needs and not spec.weights, **kwargs)
     if spec.weights:
         graph = zoo.load_weights(graph, spec.weights, allow_nonfinite=spec.allow_nonfinite, tensors=tensors)
-    config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
+    config = cfg.load(doc, graph, precision=precision, weight_type=weight_type, part=part, clock_ns=clock_ns)
     return Built(graph, config, {**kwargs, "input_shape": tuple(graph.input_shape)})
 
 

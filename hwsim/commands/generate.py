@@ -41,15 +41,15 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from hwsim.backends import registry as backends, writer
-    from hwsim.backends.hls import viewmodel
     from hwsim.backends.project import generate_project
     t0 = time.perf_counter()
     options = {k: getattr(args, k) for k in OPTION_ARGS if getattr(args, k) is not None}
     backends.options(args.backend, options)             # a wrong option fails before any work
     if args.output:
         writer.check_target(args.output, args.force)
-    built = common.build(common.model_spec(args), args.precision, args.weight_type)
-    config = viewmodel.resolve_hardware(built.config, part=args.part, clock_ns=args.clock)
+    built = common.build(common.model_spec(args), args.precision, args.weight_type, part=args.part,
+                         clock_ns=args.clock)
+    config = built.config
     out = Path(args.output) if args.output else Path(DEFAULT_FOLDER) / built.graph.name
     generate_project(built.graph, config, out, built.model_args, backend=args.backend, tool=args.tool,
                      force=args.force, options=options, make_parents=not args.output)

@@ -54,13 +54,13 @@ from hwsim.util.errors import InputError
 from hwsim.fixed import FixedType
 from hwsim.ir.graph import Graph
 from hwsim.fixed.rules import integer_bits, lossless_accum_type, sum_accum_type
+from hwsim.spec import hardware
 
 TOP_KEYS = {"model", "model_args", "weights", "precision", "parallel", "hardware"}
 PRECISION_KEYS = {"input", "default", "layers"}
 LAYER_PREC_KEYS = {"weight", "bias", "accum", "result"}
 PARALLEL_KEYS = {"default", "layers"}
 LAYER_PAR_KEYS = {"reuse_factor", "ram_style"}
-HARDWARE_KEYS = {"clock_mhz", "part", "device", "fifo_depth"}
 RAM_STYLES = ("auto", "bram", "uram", "lutram")
 
 # The default rounding policy, in one place (the built-in types below, the sweep and tune use it):
@@ -74,7 +74,6 @@ BUILTIN = {
     "default": {"weight": "ap_fixed<8,1,AP_RND_CONV,AP_SAT>", "bias": "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
                 "accum": "lossless", "result": "ap_fixed<16,6,AP_TRN,AP_SAT>"},
 }
-HARDWARE_DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device": None, "fifo_depth": 2}
 
 
 class ConfigError(InputError):
@@ -139,8 +138,8 @@ class Config:
         return (_rebuild, (self.input, dict(self.layers), dict(self.hardware), _plain_doc(self.source)))
 
 
-def _rebuild(input_t, layers, hardware, source) -> Config:
-    return Config(input_t, MappingProxyType(layers), MappingProxyType(hardware), MappingProxyType(source))
+def _rebuild(input_t, layers, hw, source) -> Config:
+    return Config(input_t, MappingProxyType(layers), MappingProxyType(hw), MappingProxyType(source))
 
 
 def _plain_doc(value):
@@ -224,10 +223,12 @@ def quote_types(yaml_text: str) -> str:
     return _TYPE_LITERAL.sub(lambda m: "'" + m.group(1) + "'", yaml_text)
 
 
-def load(source, graph: Graph, precision: str | None = None, weight_type: str | None = None) -> Config:
+def load(source, graph: Graph, precision: str | None = None, weight_type: str | None = None,
+         part: str | None = None, clock_ns: float | None = None) -> Config:
     """Resolve a config for `graph`. `precision` (a type, the command line's --precision) overrides
     the weight, bias and result defaults, and the accumulator's unless the document's default names
-    one; then `weight_type` the weight default (`ap_fixed<8,auto>` allowed, see above)."""
+    one; then `weight_type` the weight default (`ap_fixed<8,auto>` allowed, see above). `part` and
+    `clock_ns` are --part and --clock: the hardware section comes back complete (hwsim.spec.hardware)."""
     doc = read(source)
     prec = doc.get("precision") or {}
     _check_map(prec, "precision")
@@ -263,9 +264,12 @@ def load(source, graph: Graph, precision: str | None = None, weight_type: str | 
     _check_map(par_layers, "parallel.layers")
     _check_layer_names(par_layers, graph, "parallel.layers")
 
-    hw = dict(HARDWARE_DEFAULTS)
-    hw.update(_checked(doc.get("hardware") or {}, HARDWARE_KEYS, "hardware"))
-    _check_hardware(hw)
+    given_hw = _checked(doc.get("hardware") or {}, hardware.KEYS, "hardware")
+    try:
+        hw = hardware.resolve(given_hw, part, clock_ns)
+    except InputError as e:
+        raise ConfigError(str(e)) from None
+    doc = {**doc, "hardware": {**given_hw, "part": hw["part"], "clock_mhz": hw["clock_mhz"]}}   # as resolved
 
     input_t = _type(prec.get("input", BUILTIN["input"]), "precision.input")
     out: dict[str, LayerConfig] = {}
@@ -386,8 +390,3 @@ def _check_layer_names(d: Mapping, graph: Graph, where: str) -> None:
                           f"valid names: {', '.join(names)}")
 
 
-def _check_hardware(hw: dict) -> None:
-    if not isinstance(hw["clock_mhz"], (int, float)) or hw["clock_mhz"] <= 0:
-        raise ConfigError(f"hardware.clock_mhz must be a positive number, got {hw['clock_mhz']!r}")
-    if not isinstance(hw["fifo_depth"], int) or hw["fifo_depth"] < 1:
-        raise ConfigError(f"hardware.fifo_depth must be a positive integer, got {hw['fifo_depth']!r}")

@@ -50,7 +50,6 @@ def render(graph: Graph, config: Config, tool: str = "vitis") -> dict[str, str]:
         raise TypeError(f"render needs a hwsim Graph, got {type(graph).__name__}")
     if not isinstance(config, Config):
         raise TypeError(f"render needs a hwsim Config, got {type(config).__name__}")
-    config = viewmodel.resolve_hardware(config)
     view = viewmodel.build(graph, config, tool)
     env = environment()
     files = {path: env.get_template(name).render(v=view) for path, name in FILES.items()}

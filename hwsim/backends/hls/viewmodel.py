@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 from hwsim.util import toolchain as cpp
-from hwsim.spec import devices
 from hwsim.hw import activations as memory_act
 from hwsim.spec.config import Config
 from hwsim.ir.graph import Graph
@@ -47,29 +45,6 @@ class _Names:
     srcs: tuple = ()
 
 
-def resolve_hardware(config: Config, part: str | None = None, clock_ns: float | None = None) -> Config:
-    """Config with a concrete HLS part and clock: --part, else hardware.part given in the document,
-    else the part of hardware.device, else the default part; --clock (ns) overrides clock_mhz."""
-    hw = dict(config.hardware)
-    explicit = dict((config.source or {}).get("hardware") or {})
-    if part is not None:
-        if not isinstance(part, str) or not part.strip():
-            raise InputError(f"--part must be a part name, got {part!r}")
-        hw["part"] = part.strip()
-    elif "part" not in explicit and hw.get("device"):
-        dev = devices.get(hw["device"])
-        if dev.part is None:
-            raise InputError(f"device {dev.name} has no Xilinx part for Vitis / Vivado HLS; give --part")
-        hw["part"] = dev.part
-    if clock_ns is not None:
-        if isinstance(clock_ns, bool) or not isinstance(clock_ns, (int, float)) or not clock_ns > 0:
-            raise InputError(f"--clock must be a positive period in ns, got {clock_ns!r}")
-        hw["clock_mhz"] = 1000.0 / float(clock_ns)
-    src = dict(config.source or {})
-    src["hardware"] = {**explicit, "part": hw["part"], "clock_mhz": hw["clock_mhz"]}
-    return replace(config, hardware=MappingProxyType(hw), source=MappingProxyType(src))
-
-
 def build(graph: Graph, config: Config, tool: str = "vitis") -> ProjectView:
     if tool not in TOOLS:
         raise InputError(f"unknown HLS tool {tool!r}; choose one of: {', '.join(TOOLS)}")
@@ -78,6 +53,8 @@ def build(graph: Graph, config: Config, tool: str = "vitis") -> ProjectView:
         raise InputError(f"config has no entry for layer {missing[0]!r} of {graph.name}")
     if any(l.has_weights for l in graph.layers) and not graph.has_weights:
         raise ValueError(f"{graph.name} has no weights attached")
+    if config.hardware.get("part") is None:
+        raise InputError(f"device {config.hardware.get('device')} has no Xilinx part for Vitis / Vivado HLS; give --part")
     return _Planner(graph, config, tool).view()
 
 
