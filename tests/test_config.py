@@ -87,8 +87,17 @@ def test_issue_example_yaml_with_bare_types(fire, tmp_path):
 
 
 def test_lossless_accum_too_wide_names_layer_and_fix(fire):
-    with pytest.raises(cfg.ConfigError, match=r"layer fire.expand1x1: a lossless accumulator does not fit.*explicit accum"):
-        cfg.load(None, fire, precision="ap_fixed<32,16>")
+    wide = {"input": "ap_fixed<32,16>", "default": {t: "ap_fixed<32,16>" for t in ("weight", "bias", "result")}}
+    with pytest.raises(cfg.ConfigError, match=r"layer fire.squeeze1x1: a lossless accumulator does not fit.*explicit accum"):
+        cfg.load({"precision": wide}, fire)
+
+
+def test_precision_sets_the_accumulator_unless_the_config_names_one(fire):
+    """--precision means hls4ml's one default precision in every command: the accumulator too."""
+    c = cfg.load(None, fire, precision="ap_fixed<32,16>")
+    assert str(c["fire.expand1x1"].accum) == "ap_fixed<32,16>" and not c["fire.expand1x1"].accum_lossless
+    c = cfg.load({"precision": {"default": {"accum": "lossless"}}}, fire, precision="ap_fixed<12,4>")
+    assert c["fire.expand1x1"].accum_lossless and str(c["fire.expand1x1"].result) == "ap_fixed<12,4>"
 
 
 def test_to_document_reproduces_the_config(fire):

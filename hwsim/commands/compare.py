@@ -69,7 +69,6 @@ def resolve_net(args):
     with its shipped digits weights when it is chosen without weights at its default input and
     classes. Any other network needs --weights: accuracy on random weights means nothing."""
     from hwsim.study import data
-    from hwsim.report import accuracy as accuracy_report
     spec = common.model_spec(args, DEFAULT_MODEL, data.demo_path(), trained=True)
     built = common.build(spec, args.precision, args.weight_type)
     weights = os.path.abspath(spec.weights) if spec.weights else None
@@ -95,6 +94,7 @@ def _format(args) -> str:
 
 
 def run(args) -> int:
+    from hwsim.report import accuracy as accuracy_report
     from hwsim.study import compare as accuracy, data
     from hwsim.report import plots
     widths = parse_widths(args.sweep) if args.sweep else None
