@@ -33,7 +33,7 @@ def test_lossless_accum_is_resolved(fire):
     e3 = c["fire.expand3x3"]
     assert e3.accum_lossless
     assert e3.accum == lossless_accum_type(e3.inputs[0], e3.weight, 4 * 9, e3.bias)
-    assert e3.reuse_factor == 4 * 9    # auto: one multiplier per output channel
+    assert (e3.pe, e3.simd, e3.reuse_factor) == (1, 1, 4 * 9 * 8)    # built-in pe 1, simd 1
 
 
 def test_explicit_accum_and_precision_override(fire):

@@ -11,8 +11,11 @@ Shape (YAML or JSON file, or a dict):
       layers:
         fire2.squeeze1x1: {result: ap_fixed<12,5,AP_RND,AP_SAT>}
     parallel:
-      default: {reuse_factor: auto, ram_style: auto}
-      layers: {conv1: {reuse_factor: 27}}
+      default: {pe: 1, simd: 1, ram_style: auto}
+      layers:
+        conv1: {pe: 16, simd: 3}
+        fire2.expand3x3: {reuse_factor: 36}     # converted to (pe, simd), see "Folding" below
+        pool1: {pe: 8}                          # a stage without weights: pe only
     hardware: {clock_mhz: 200, part: xczu9eg-ffvb1156-2-e, fifo_depth: 2}
 
 Precedence: built-in defaults < `default` section < `layers.<name>`. Unknown keys and unknown layer
@@ -32,7 +35,33 @@ names are errors. Why these defaults:
   product cast to accum_t, the accumulator starts at (accum_t)bias, the result cast to result.
 - Layers without weights pass their input type through (relu, max pool, dropout, flatten, concat of
   equal types); add, average pools and concat of mixed types produce the default result type.
-- reuse_factor auto: one multiplier per output channel (RF = kernel area x input channels).
+- pe 1, simd 1, ram_style auto: the smallest folding (one multiplier per conv / dense layer); a
+  design that needs more throughput asks for it per layer or in parallel.default.
+
+Folding (FINN's PE / SIMD) in `parallel`. Keys of `default` and `layers.<name>`: pe, simd
+(positive integers), reuse_factor (a positive integer or auto, an alternative input for pe/simd),
+ram_style (auto, bram, uram, lutram). Built-in default: pe 1, simd 1, ram_style auto.
+- conv / dense: PE parallel output channels (features), each taking SIMD input channels per cycle.
+  pe must divide F (the output channels or features), simd must divide C: a conv's input
+  channels; for a dense, the channel count of the map as it streams in, read from the layer that
+  produces it through any wiring layers (dropout, flatten): fc6 after pool5 (256x6x6) -> flatten
+  has C = 256. The derived LayerConfig.reuse_factor = (n_terms // simd) * (F // pe) cycles per
+  output pixel, n_terms = the products per output (C x KH x KW for a conv, the input features for
+  a dense).
+- reuse_factor RF (auto = n_terms, the old meaning: pe = F, simd = 1) is converted to the pair
+  (pe, simd) with pe | F, simd | C and (n_terms // simd) * (F // pe) == RF of largest pe; when no
+  pair gives RF exactly, the error lists the nearest achievable reuse factors. reuse_factor with
+  pe or simd in the same section is an error.
+- Precedence for folding: a layer entry that names any of pe, simd, reuse_factor replaces the
+  default section's folding entirely (its missing pe / simd are the built-in 1, whatever the
+  default section says); otherwise the default section's folding applies (missing pe / simd: 1);
+  otherwise pe 1, simd 1. ram_style goes key by key: layer, then default, then auto.
+- Stages without weights (input, maxpool, avgpool, gap, concat, add) take `pe` only, in
+  layers.<name> only: values per beat of their output stream; it must divide the output channels
+  (a concat's: each input's channel count too). Without one their pe stays None: the hardware
+  planner chooses (inheriting the producer's stream width). parallel.default applies to conv /
+  dense only.
+- relu (fused into its producer), dropout and flatten (wiring) take no parallel entry at all.
 
 A weight type may leave its integer bits to the tensor: `ap_fixed<8,auto,AP_RND_CONV,AP_SAT>` gives
 each conv / dense layer I = floor(log2 max|w|) + 2 integer bits (hwsim.fixed.rules.integer_bits, the
@@ -60,8 +89,12 @@ TOP_KEYS = {"model", "model_args", "weights", "precision", "parallel", "hardware
 PRECISION_KEYS = {"input", "default", "layers"}
 LAYER_PREC_KEYS = {"weight", "bias", "accum", "result"}
 PARALLEL_KEYS = {"default", "layers"}
-LAYER_PAR_KEYS = {"reuse_factor", "ram_style"}
+LAYER_PAR_KEYS = {"pe", "simd", "reuse_factor", "ram_style"}
 RAM_STYLES = ("auto", "bram", "uram", "lutram")
+FOLDED_KINDS = ("conv", "dense")                    # layers with weights: pe, simd (or reuse_factor)
+STAGE_KINDS = ("input", "maxpool", "avgpool", "gap", "concat", "add")   # hardware stages: pe only
+FOLD_KEYS = ("pe", "simd", "reuse_factor")
+BUILTIN_PARALLEL = {"pe": 1, "simd": 1, "ram_style": "auto"}
 
 # The default rounding policy, in one place (the built-in types below, the sweep and tune use it):
 # values quantized once, offline or where they enter the design (the input, weights and biases),
@@ -90,8 +123,10 @@ class LayerConfig:
     bias: FixedType | None = None
     accum: FixedType | None = None         # concrete type for accumulating layers
     accum_lossless: bool = True
-    reuse_factor: int = 1
+    reuse_factor: int = 1                  # conv / dense: derived, (n_terms // simd) * (F // pe)
     ram_style: str = "auto"
+    pe: int | None = None                  # conv / dense: always set; stages: None = planner's choice
+    simd: int | None = None                # conv / dense only
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "inputs": [str(t) for t in self.inputs], "result": str(self.result)}
@@ -102,9 +137,13 @@ class LayerConfig:
         if self.accum is not None:
             d["accum"] = str(self.accum)
             d["accum_lossless"] = self.accum_lossless
-        if self.kind in ("conv", "dense"):
+        if self.kind in FOLDED_KINDS:
+            d["pe"] = self.pe
+            d["simd"] = self.simd
             d["reuse_factor"] = self.reuse_factor
             d["ram_style"] = self.ram_style
+        elif self.pe is not None:
+            d["pe"] = self.pe
         return d
 
 
@@ -154,6 +193,10 @@ def to_document(config: Config) -> dict:
     """A config document that resolves to exactly `config` (explicit types for every layer)."""
     prec, par = {}, {}
     for name, lc in config.layers.items():
+        if lc.kind in FOLDED_KINDS:
+            par[name] = {"pe": lc.pe, "simd": lc.simd, "ram_style": lc.ram_style}
+        elif lc.pe is not None:
+            par[name] = {"pe": lc.pe}
         if lc.kind == "input":
             continue
         d = {"result": str(lc.result)}
@@ -164,8 +207,6 @@ def to_document(config: Config) -> dict:
         if lc.accum is not None:
             d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
         prec[name] = d
-        if lc.kind in ("conv", "dense"):
-            par[name] = {"reuse_factor": lc.reuse_factor, "ram_style": lc.ram_style}
     doc = {"precision": {"input": str(config.input), "layers": prec}, "hardware": dict(config.hardware)}
     if par:
         doc["parallel"] = {"layers": par}
@@ -258,11 +299,15 @@ def load(source, graph: Graph, precision: str | None = None, weight_type: str | 
     par = doc.get("parallel") or {}
     _check_map(par, "parallel")
     _check_keys(par, PARALLEL_KEYS, "parallel")
-    par_default = {"reuse_factor": "auto", "ram_style": "auto"}
-    par_default.update(_checked(par.get("default") or {}, LAYER_PAR_KEYS, "parallel.default"))
+    par_default = _checked(par.get("default") or {}, LAYER_PAR_KEYS, "parallel.default")
+    _check_par_values(par_default, "parallel.default")
     par_layers = par.get("layers") or {}
     _check_map(par_layers, "parallel.layers")
     _check_layer_names(par_layers, graph, "parallel.layers")
+    par_entries = {}
+    for layer in graph.layers:
+        if layer.name in par_layers:
+            par_entries[layer.name] = _layer_par_entry(layer, par_layers[layer.name])
 
     given_hw = _checked(doc.get("hardware") or {}, hardware.KEYS, "hardware")
     try:
@@ -276,8 +321,7 @@ def load(source, graph: Graph, precision: str | None = None, weight_type: str | 
     for layer in graph.layers:
         spec = dict(default)
         spec.update(per_layer.get(layer.name) or {})
-        pspec = dict(par_default)
-        pspec.update(_checked(par_layers.get(layer.name) or {}, LAYER_PAR_KEYS, f"parallel.layers.{layer.name}"))
+        pspec = _parallel(graph, layer, par_default, par_entries.get(layer.name, {}))
         in_types = tuple(out[s].result for s in layer.inputs)
         out[layer.name] = _resolve_layer(graph, layer, spec, pspec, in_types, input_t,
                                          explicit=per_layer.get(layer.name) or {})
@@ -288,7 +332,7 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
     where = f"layer {layer.name}"
     kind = layer.kind
     if kind == "input":
-        return LayerConfig(layer.name, kind, (), input_t)
+        return LayerConfig(layer.name, kind, (), input_t, pe=pspec.get("pe"))
     if "result" in explicit:
         result = _type(explicit["result"], f"{where}: result")
     elif layer.passes_type or (kind == "concat" and len(set(in_types)) == 1):
@@ -303,19 +347,17 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         lossless = spec["accum"] == "lossless"
         accum = (_lossless(lambda: lossless_accum_type(in_types[0], weight, n_terms, bias), where)
                  if lossless else _type(spec["accum"], f"{where}: accum"))
-        rf = _reuse_factor(pspec["reuse_factor"], n_terms, where)
-        style = pspec["ram_style"]
-        if style not in RAM_STYLES:
-            raise ConfigError(f"{where}: ram_style {style!r} is not one of {', '.join(RAM_STYLES)}")
-        return LayerConfig(layer.name, kind, in_types, result, weight, bias, accum, lossless, rf, style)
+        return LayerConfig(layer.name, kind, in_types, result, weight, bias, accum, lossless,
+                           pspec["reuse_factor"], pspec["ram_style"], pspec["pe"], pspec["simd"])
     if kind in ("avgpool", "gap"):
         c, h, w = graph.in_shapes(layer)[0]
         n = h * w if kind == "gap" else layer.kernel[0] * layer.kernel[1]
         lossless = spec["accum"] == "lossless"
         accum = (_lossless(lambda: sum_accum_type(in_types[0], n), where) if lossless
                  else _type(spec["accum"], f"{where}: accum"))
-        return LayerConfig(layer.name, kind, in_types, result, accum=accum, accum_lossless=lossless)
-    return LayerConfig(layer.name, kind, in_types, result)
+        return LayerConfig(layer.name, kind, in_types, result, accum=accum, accum_lossless=lossless,
+                           pe=pspec.get("pe"))
+    return LayerConfig(layer.name, kind, in_types, result, pe=pspec.get("pe"))
 
 
 def _lossless(make, where: str) -> FixedType:
@@ -326,14 +368,113 @@ def _lossless(make, where: str) -> FixedType:
                           "give an explicit accum type, e.g. accum: ap_fixed<48,24>") from None
 
 
-def _reuse_factor(value, n_terms: int, where: str) -> int:
-    if value == "auto":
-        return n_terms
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: reuse_factor must be a positive integer or 'auto', got {value!r}")
-    if value > n_terms:
-        raise ConfigError(f"{where}: reuse_factor {value} exceeds the {n_terms} products per output")
-    return value
+def _check_par_values(d: Mapping, where: str) -> None:
+    """The values of one parallel section (keys already checked); reuse_factor excludes pe / simd."""
+    for key in ("pe", "simd"):
+        if key in d:
+            v = d[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"{where}: {key} must be a positive integer, got {v!r}")
+    if "reuse_factor" in d:
+        v = d["reuse_factor"]
+        if v != "auto" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ConfigError(f"{where}: reuse_factor must be a positive integer or 'auto', got {v!r}")
+        both = [k for k in ("pe", "simd") if k in d]
+        if both:
+            raise ConfigError(f"{where}: reuse_factor and {' and '.join(both)} both given; give "
+                              "either reuse_factor or pe / simd (reuse_factor is converted to them)")
+    if "ram_style" in d and d["ram_style"] not in RAM_STYLES:
+        raise ConfigError(f"{where}: ram_style {d['ram_style']!r} is not one of {', '.join(RAM_STYLES)}")
+
+
+def _layer_par_entry(layer, entry) -> dict:
+    """A layer's parallel entry, checked against what its kind takes."""
+    name, kind = layer.name, layer.kind
+    where = f"layer {name}"
+    if kind not in FOLDED_KINDS and kind not in STAGE_KINDS:
+        role = "wiring (it moves no data)" if layer.wiring else "fused into the stage before it"
+        raise ConfigError(f"{where} is a {kind}, {role}: it takes no parallel entry")
+    entry = _checked(entry or {}, LAYER_PAR_KEYS, f"parallel.layers.{name}")
+    if kind in STAGE_KINDS:
+        other = sorted(set(entry) - {"pe"})
+        if other:
+            raise ConfigError(f"{where} is a{'n' if kind[0] in 'aeiou' else ''} {kind}: it takes pe only, "
+                              f"not {', '.join(other)}")
+    _check_par_values(entry, where)
+    return entry
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _stream_channels(graph: Graph, layer) -> tuple[int, str, list[str]]:
+    """The channel count of the map a layer reads as it streams, through wiring layers (dropout,
+    flatten) back to the layer that produces it; that layer's name and the wiring layers passed."""
+    src, wiring = graph.layer(layer.inputs[0]), []
+    while src.wiring:
+        wiring.insert(0, src.name)
+        src = graph.layer(src.inputs[0])
+    return graph.shape(src.name)[0], src.name, wiring
+
+
+def _parallel(graph: Graph, layer, par_default: Mapping, entry: Mapping) -> dict:
+    """The layer's folding: conv / dense -> pe, simd, reuse_factor, ram_style; stages -> pe (None
+    when not given); other kinds -> {}. Rules: the module docstring, "Folding"."""
+    kind, where = layer.kind, f"layer {layer.name}"
+    if kind in STAGE_KINDS:
+        pe = entry.get("pe")
+        if pe is not None:
+            counts = [(graph.shape(layer.name)[0], "its", "output channels")]
+            if kind == "concat":
+                counts += [(graph.shape(s)[0], f"its input {s}'s", "channels") for s in layer.inputs]
+            valid = [d for d in _divisors(counts[0][0]) if all(c % d == 0 for c, _, _ in counts)]
+            for c, whose, what in counts:
+                if c % pe:
+                    also = " (a concat's pe must divide each input's channels too)" if kind == "concat" else ""
+                    raise ConfigError(f"{where}: pe {pe} does not divide {whose} {c} {what}{also}; "
+                                      f"valid pe: {', '.join(map(str, valid))}")
+        return {"pe": pe}
+    if kind not in FOLDED_KINDS:
+        return {}
+    w_shape = graph.weight_shapes(layer)["weight"]
+    f, n_terms = w_shape[0], math.prod(w_shape[1:])
+    if kind == "conv":
+        c = graph.in_shapes(layer)[0][0]
+        c_text, f_text = f"its {c} input channels", f"its {f} output channels"
+    else:
+        c, src, wiring = _stream_channels(graph, layer)
+        via = f" ({src}'s output through {', '.join(wiring)})" if wiring else ""
+        c_text, f_text = f"the {c} channels of its input stream{via}", f"its {f} output features"
+    if any(k in entry for k in FOLD_KEYS):
+        fold, origin = entry, ""
+    else:
+        fold, origin = par_default, " (from parallel.default)"
+    if "reuse_factor" in fold:
+        rf = n_terms if fold["reuse_factor"] == "auto" else fold["reuse_factor"]
+        pe, simd = _fold_reuse_factor(rf, n_terms, f, c, f"{where}: reuse_factor {fold['reuse_factor']}"
+                                      f"{origin}", f_text, c_text)
+    else:
+        pe, simd = fold.get("pe", BUILTIN_PARALLEL["pe"]), fold.get("simd", BUILTIN_PARALLEL["simd"])
+        for key, v, n, text in (("pe", pe, f, f_text), ("simd", simd, c, c_text)):
+            if n % v:
+                raise ConfigError(f"{where}: {key} {v}{origin} does not divide {text}; "
+                                  f"valid {key}: {', '.join(map(str, _divisors(n)))}")
+    style = entry.get("ram_style", par_default.get("ram_style", BUILTIN_PARALLEL["ram_style"]))
+    return {"pe": pe, "simd": simd, "reuse_factor": (n_terms // simd) * (f // pe), "ram_style": style}
+
+
+def _fold_reuse_factor(rf: int, n_terms: int, f: int, c: int, what: str, f_text: str,
+                       c_text: str) -> tuple[int, int]:
+    """(pe, simd) with pe | f, simd | c and (n_terms // simd) * (f // pe) == rf, of largest pe."""
+    pairs = [(pe, simd) for pe in _divisors(f) for simd in _divisors(c)]
+    exact = [p for p in pairs if (n_terms // p[1]) * (f // p[0]) == rf]
+    if exact:
+        return max(exact)
+    achievable = sorted({(n_terms // simd) * (f // pe) for pe, simd in pairs})
+    nearest = [r for r in achievable if r < rf][-3:] + [r for r in achievable if r > rf][:3]
+    raise ConfigError(f"{what} is not achievable with pe dividing {f_text} and simd dividing "
+                      f"{c_text}; nearest achievable reuse factors: {', '.join(map(str, nearest))}")
 
 
 _AUTO = re.compile(r"^\s*((?:ap_)?u?fixed\s*<\s*\d+\s*,\s*)auto(\s*(?:,[^<>]*)?>)\s*$")
