@@ -37,4 +37,8 @@ def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: 
     if len(bad):
         idx = tuple(int(i) for i in bad[0])
         first = (idx, int(got[idx]), int(expected[idx]))
-    return {"images": images, "values": int(expected.size), "mismatches": int(len(bad)), "first": first}
+    out = {"images": images, "values": int(expected.size), "mismatches": int(len(bad)), "first": first}
+    if project.backend == "hls":
+        from hwsim.backends.hls.backend import cycle_report
+        out["cycles"] = cycle_report(project.path)
+    return out

@@ -32,9 +32,18 @@ def run(args) -> int:
         print(f"hwsim csim: error: {e}", file=sys.stderr)
         return EXIT_MISMATCH
     print(f"csim: {res['images']} images, {res['values']} values, {res['mismatches']} mismatches")
+    cyc = res.get("cycles")
+    if cyc is not None:
+        layer, _, n = cyc["bottleneck"]
+        print(f"cycles: {cyc['kernels']} kernels, {len(cyc['differ'])} differ from the plan; "
+              f"bottleneck {layer} {n} cycles")
+        for unit, got, want in cyc["differ"][:5]:
+            print(f"cycles: {unit} counted {got:g} per image, the plan says {want}", file=sys.stderr)
     if res["first"] is not None:
         (n, c, h, w), got, exp = res["first"]
         print(f"csim: first mismatch at image {n}, channel {c}, row {h}, col {w}: raw {got}, expected {exp}",
               file=sys.stderr)
+        return EXIT_MISMATCH
+    if cyc is not None and cyc["differ"]:
         return EXIT_MISMATCH
     return 0

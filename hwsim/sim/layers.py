@@ -153,11 +153,26 @@ def _narrow_fast(graph, layer, lc, x, relu_lc):
                   "accum_overflows": events}, {"overflows": st[3], "minmax": tuple(st[4:6])})
 
 
+def stream_order(graph, layer):
+    """Permutation from PyTorch's flatten order (c, h, w) of a dense layer's input map to the stream
+    order (h, w, c), or None for a 1x1 map."""
+    src = layer.inputs[0]
+    while graph.layer(src).wiring:
+        src = graph.layer(src).inputs[0]
+    c, h, w = graph.shape(src)
+    if h * w == 1:
+        return None
+    return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()
+
+
 def _dense(graph, layer, lc, ins):
     x = ins[0]
     wr, br, w_ovf = _weights(graph, layer, lc)
     acc0 = _acc0(lc, br, wr.shape[0])
     x2 = x.reshape(x.shape[0], -1)
+    order = stream_order(graph, layer)
+    if order is not None:             # add in the hardware's (h, w, c) order (hwsim.sim.simulate doc)
+        x2, wr = x2[:, order], wr[:, order]
     got = _dot(x2.astype(np.float64), wr, acc0, lc, xmax=_type_bound(lc.inputs[0], x)) if _gemm_path(lc) else None
     if got is None:
         acc, events = _products(x2[:, :, None, None], wr[:, :, None, None], acc0, lc, (1, 1), (1, 1), (0, 0))

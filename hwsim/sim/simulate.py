@@ -7,7 +7,9 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
 - conv / dense: `accum_t acc = (accum_t)bias;` then for each term in (c, kh, kw) order
            `acc += (accum_t)(x * w)` (the exact product cast to accum_t, the exact sum assigned back
            to accum_t); zero padding contributes products of 0; `result_t r = (result_t)acc`.
-           With a lossless accumulator none of these casts can round or overflow.
+           With a lossless accumulator none of these casts can round or overflow. A dense layer
+           over a flattened CxHxW map adds its terms in stream order (h, w, c), as the hardware
+           reads them (hwsim.hw.pipeline); the order matters only for a saturating accum_t.
 - relu:    `res = (result_t)(x > 0 ? x : 0)`.
 - max pool: the exact maximum over the window positions inside the input (padding and the ceil-mode
            overhang are ignored), then cast to the result type.

@@ -1,10 +1,15 @@
 // hwsim kernels: common casting helpers.
 //
 // Conventions shared by every kernel header in this folder:
-// - Streams carry ONE scalar per element. A feature map of C x H x W travels in row-major (h, w)
-//   order with the channels innermost (HWC): element index (h * W + w) * C + c.
+// - Streams carry beats: hwsim::beat<T, N> holds N values. A feature map of C x H x W travels in
+//   row-major (h, w) order with the channels innermost (HWC), each pixel as C / N beats of N
+//   consecutive channels: value (h * W + w) * C + c is lane c % N of beat ((h * W + w) * C + c) / N.
 // - A kernel call consumes one whole image from each input stream and writes one whole image.
-// - All sizes and types come from CONFIG_T; all loops have bounds fixed by CONFIG_T.
+// - Every kernel is ONE pipelined loop (PIPELINE II=1) whose body runs once per clock: arrays are
+//   indexed in it by unrolled constants or by one counter per memory port. In C simulation (never
+//   under __SYNTHESIS__) each iteration increments the kernel's counter, cycle_counts()[counter],
+//   so the testbench can compare the iterations with the plan (hwsim.hw.units).
+// - All sizes and types come from CONFIG_T.
 // - Weights and biases arrive as arrays of a plain integer type holding the RAW two's-complement bits
 //   of the fixed-point value (the low W bits are used); raw_to<T>() turns them into T.
 // - Weight layout: PyTorch (out, in, kh, kw) flattened; biases (out,).
@@ -35,11 +40,40 @@
 namespace hwsim {
 
 // Fixed-point value of type T whose W = T::width bits are the low bits of `raw`.
+// N values of type T moved together: one stream beat.
+template <class T, unsigned N> struct beat {
+    typedef T value_type;
+    static const unsigned size = N;
+    T v[N];
+    T &operator[](unsigned i) { return v[i]; }
+    const T &operator[](unsigned i) const { return v[i]; }
+};
+
+// Iteration counters of the C simulation, one per kernel call site (CONFIG_T::counter).
+static const unsigned MAX_KERNELS = 4096;
+#ifndef __SYNTHESIS__
+inline unsigned long long *cycle_counts() {
+    static unsigned long long counts[MAX_KERNELS] = {0};
+    return counts;
+}
+#define HWSIM_COUNT(id) (::hwsim::cycle_counts()[(id)]++)
+#else
+#define HWSIM_COUNT(id)
+#endif
+
 template <class T, class raw_T> inline T raw_to(raw_T raw) {
     HWSIM_PRAGMA(HLS INLINE)
     T v = 0;
     v.range(T::width - 1, 0) = raw;
     return v;
+}
+
+// The smallest value of T (max pooling pads with it): the lone sign bit if T is signed, else 0.
+template <class T> inline T lowest() {
+    HWSIM_PRAGMA(HLS INLINE)
+    T v = 0;
+    v[T::width - 1] = 1;
+    return v < 0 ? v : T(0);
 }
 
 // Raw mantissa of the W-bit value v, sign-extended when S (signed type): the inverse of raw_to.
@@ -60,48 +94,6 @@ template <class res_T, class result_T, bool relu, class accum_T> inline res_T ca
         return r > 0 ? (res_T)r : (res_T)0;
     }
     return (res_T)r;
-}
-
-// Sliding windows (conv2d and the pools) walk the zero-padded image in row-major order, one padded
-// position (y, x) at a time: positions inside the image read C values from the stream, padding
-// positions contribute zeros without reading. The walk covers every input position and every window
-// (a ceil-mode pool's last window may end past the padding): `window_extent` rows and columns.
-constexpr unsigned window_extent(unsigned n, unsigned pad, unsigned out, unsigned k, unsigned s) {
-    return pad + n > (out - 1) * s + k ? pad + n : (out - 1) * s + k;
-}
-
-// Line-buffer rows of a KH-tall window: KH - 1 (one unused row when KH == 1).
-constexpr unsigned line_rows(unsigned kh) { return kh > 1 ? kh - 1 : 1; }
-
-// Shift value v of channel c at padded column x into the window (hls4ml's line-buffer scheme):
-//   line[k][x * C + c], k = 0 .. KH-2, holds padded rows y-KH+1 .. y-1 of column x (oldest first);
-//   win[(kh * KW + kw) * C + c] holds the KH x KW x C window whose bottom-right corner is (y, x).
-// The column (line rows + v) moves up one row in the line buffer and enters the window on the right.
-template <class T, unsigned KH, unsigned KW, unsigned WE, unsigned C>
-inline void window_push(T line[line_rows(KH)][WE * C], T win[KH * KW * C], unsigned x, unsigned c, const T &v) {
-    HWSIM_PRAGMA(HLS INLINE)
-    T col[KH];
-    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = col complete)
-    col[KH - 1] = v;
-ReadColumn:
-    for (unsigned k = 0; k + 1 < KH; k++) {
-        HWSIM_PRAGMA(HLS UNROLL)
-        col[k] = line[k][x * C + c];
-    }
-ShiftColumn:
-    for (unsigned k = 0; k + 1 < KH; k++) {
-        HWSIM_PRAGMA(HLS UNROLL)
-        line[k][x * C + c] = col[k + 1];
-    }
-ShiftWindow:
-    for (unsigned kh = 0; kh < KH; kh++) {
-        HWSIM_PRAGMA(HLS UNROLL)
-        for (unsigned kw = 0; kw + 1 < KW; kw++) {
-            HWSIM_PRAGMA(HLS UNROLL)
-            win[(kh * KW + kw) * C + c] = win[(kh * KW + kw + 1) * C + c];
-        }
-        win[(kh * KW + KW - 1) * C + c] = col[kh];
-    }
 }
 
 } // namespace hwsim

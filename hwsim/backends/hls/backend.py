@@ -133,33 +133,20 @@ def _write_raw(path: Path, raw: np.ndarray) -> None:
     np.ascontiguousarray(np.asarray(raw, dtype=np.int64).transpose(0, 2, 3, 1)).astype("<i8").tofile(path)
 
 
-def run_csim(request: backends.CsimRequest) -> np.ndarray:
-    """Build (cached), run the testbench on request.x_raw; output raw mantissas (N, C, H, W).
-    Leaves tb_data/input.bin (and tb_data/expected.bin from request.expected) for `make csim`."""
-    folder = Path(request.folder).resolve()
-    graph = request.graph
-    exe = build(folder, timeout=request.build_timeout, progress=request.progress)
-    n = len(request.x_raw)
-    data = folder / "tb_data"
-    data.mkdir(exist_ok=True)
-    in_path, out_path = data / "input.bin", data / "output.bin"
-    _write_raw(in_path, request.x_raw)
-    if request.expected is not None:
-        _write_raw(data / "expected.bin", request.expected)
-    out_path.unlink(missing_ok=True)
-    proc = subprocess.Popen([str(exe), str(in_path), str(out_path), ""], cwd=folder, text=True,
+def _run_one(exe: Path, folder: Path, args: list[str], timeout: float, echo: bool) -> None:
+    proc = subprocess.Popen([str(exe), *args], cwd=folder, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out_lines, err_lines = [], []
     pumps = [threading.Thread(target=_pump, args=(proc.stdout, out_lines, False), daemon=True),
-             threading.Thread(target=_pump, args=(proc.stderr, err_lines, request.progress), daemon=True)]
+             threading.Thread(target=_pump, args=(proc.stderr, err_lines, echo), daemon=True)]
     for t in pumps:
         t.start()
     try:
-        proc.wait(timeout=request.timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        raise cpp.RunError(f"C simulation timed out after {request.timeout:g} s") from None
+        raise cpp.RunError(f"C simulation timed out after {timeout:g} s") from None
     for t in pumps:
         t.join()
     if proc.returncode != 0:
@@ -168,11 +155,80 @@ def run_csim(request: backends.CsimRequest) -> np.ndarray:
     warnings = [l.strip() for l in out_lines if STREAM_WARNING in l]
     if warnings:
         raise cpp.RunError(f"C simulation left streams unbalanced ({len(warnings)} warnings): {warnings[0]}")
+
+
+def _read_counts(path: Path) -> tuple[int, list[int]]:
+    lines = path.read_text().split("\n")
+    images = int(lines[0].split()[1])
+    return images, [int(l.split()[1]) for l in lines[1:] if l.strip()]
+
+
+def run_csim(request: backends.CsimRequest) -> np.ndarray:
+    """Build (cached), run the testbench on request.x_raw; output raw mantissas (N, C, H, W).
+    The images are spread over hwsim.util.threads.workers() processes, each on a contiguous share;
+    their iteration counts are summed into tb_data/cycles.txt. Leaves tb_data/input.bin (and
+    tb_data/expected.bin from request.expected) for `make csim`."""
+    from hwsim.util.threads import workers
+    folder = Path(request.folder).resolve()
+    graph = request.graph
+    exe = build(folder, timeout=request.build_timeout, progress=request.progress)
+    n = len(request.x_raw)
+    data = folder / "tb_data"
+    data.mkdir(exist_ok=True)
+    _write_raw(data / "input.bin", request.x_raw)
+    if request.expected is not None:
+        _write_raw(data / "expected.bin", request.expected)
+    (data / "output.bin").unlink(missing_ok=True)
+    k = max(1, min(workers(), n))
+    bounds = [round(i * n / k) for i in range(k + 1)]
     c, h, w = graph.output_shape
-    got = np.fromfile(out_path, dtype="<i8")
-    if got.size != n * c * h * w:
-        raise cpp.RunError(f"C simulation wrote {got.size} values, expected {n * c * h * w}")
+    with tempfile.TemporaryDirectory(prefix=".run-", dir=data) as tmp:
+        tmp = Path(tmp)
+        jobs = []
+        for i in range(k):
+            _write_raw(tmp / f"in{i}.bin", request.x_raw[bounds[i]:bounds[i + 1]])
+            jobs.append([str(tmp / f"in{i}.bin"), str(tmp / f"out{i}.bin"), "", str(tmp / f"cycles{i}.txt")])
+        with ThreadPoolExecutor(max_workers=k) as pool:
+            futures = [pool.submit(_run_one, exe, folder, a, request.timeout, request.progress and i == 0)
+                       for i, a in enumerate(jobs)]
+            for f in futures:
+                f.result()
+        parts, totals = [], None
+        for i in range(k):
+            got = np.fromfile(tmp / f"out{i}.bin", dtype="<i8")
+            if got.size != (bounds[i + 1] - bounds[i]) * c * h * w:
+                raise cpp.RunError(f"C simulation wrote {got.size} values, expected "
+                                   f"{(bounds[i + 1] - bounds[i]) * c * h * w}")
+            parts.append(got)
+            _, counts = _read_counts(tmp / f"cycles{i}.txt")
+            totals = counts if totals is None else [a + b for a, b in zip(totals, counts)]
+    got = np.concatenate(parts)
+    got.astype("<i8").tofile(data / "output.bin")
+    (data / "cycles.txt").write_text(f"images {n}\n" + "".join(f"{i} {t}\n" for i, t in enumerate(totals)))
     return got.reshape(n, h, w, c).transpose(0, 3, 1, 2).astype(np.int64)
+
+
+def cycle_report(folder: str | Path) -> dict:
+    """The counted iterations of the last C simulation (tb_data/cycles.txt) against plan.json:
+    {'kernels', 'differ': [(unit, counted per image, planned)], 'bottleneck': (layer, unit, cycles)}."""
+    import json
+    folder = Path(folder)
+    plan = json.loads((folder / "plan.json").read_text())
+    units = [u for layer in plan["layers"] for u in layer["units"]]
+    order = {u["name"]: u for u in units}
+    images, counts = _read_counts(folder / "tb_data" / "cycles.txt")
+    calls = plan.get("calls") or [u["name"] for u in units]
+    if len(counts) != len(calls):
+        raise cpp.RunError(f"C simulation counted {len(counts)} kernels, the plan has {len(calls)}")
+    differ, per_image = [], {}
+    for name, total in zip(calls, counts):
+        got = total / images
+        per_image[name] = got
+        if got != order[name]["cycles"]:
+            differ.append((name, got, order[name]["cycles"]))
+    top = max(calls, key=lambda n: per_image[n])
+    return {"kernels": len(calls), "differ": differ,
+            "bottleneck": (order[top]["layer"], top, int(per_image[top]))}
 
 
 backends.register("hls", generate=generate, csim=run_csim)

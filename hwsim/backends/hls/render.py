@@ -60,4 +60,5 @@ def render(graph: Graph, config: Config, tool: str = "vitis") -> dict[str, str]:
         files[f"firmware/kernels/{name}"] = text
     files["config.json"] = config.to_json()
     files["memory.json"] = view.memory_json
+    files["plan.json"] = view.plan_json
     return dict(sorted(files.items()))

@@ -28,6 +28,7 @@ class WeightArray:
     tensor: str              # "weight" / "bias" / "zero bias"
     ctype: str               # plain integer type of the raw mantissas
     size: int
+    dims: str                # C++ array dimensions, e.g. "[4][36][2]"
     type_text: str           # the fixed-point type the raw bits belong to
     lines: tuple[str, ...]   # initialiser rows, comma-separated integers
 
@@ -78,8 +79,9 @@ class Port:
     cpp: str
     size: int
     shape: str               # CxHxW
-    width: int
+    width: int               # bits per value
     signed_cpp: str          # C++ literal: "true" | "false"
+    beat: int                # values per stream beat
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,5 @@ class ProjectView:
     pragmas: tuple[str, ...]         # storage pragmas in the top function
     layers: tuple[LayerRow, ...]
     memory_json: str                 # the memory estimator's report (memory.json)
+    plan_json: str                   # the hardware plan (plan.json)
+    kernels: int                     # number of counted kernel calls (cycle counters)

@@ -1,9 +1,14 @@
-"""Weights as raw integer initialisers, and the storage pragmas of their ROMs.
+"""Weights as raw integer initialisers in the matrix-vector unit's layout, and their storage pragmas.
 
 Raw values come from the layer's weight / bias type (`FixedType.quantize`, the same call the
 simulator makes), stored in the narrowest plain integer type holding the type's width; the kernels
-read them back with `raw_to<T>()`. Integer initialisers keep g++ fast on large models (no
-double -> ap_fixed conversion per element).
+read them back with `raw_to<T>()`. Integer initialisers keep g++ fast on large models.
+
+Layout (templates/kernels/hwsim_mvau.h): weights[p][nf * sf + f][s] is the weight of output
+nf * PE + p for input term f * SIMD + s, terms in arrival order: a conv's (channel fold, kh, kw,
+lane), a dense layer's stream order (h, w, channel fold, lane) of its CxHxW input map. biases[p][nf].
+The storage follows the plan's memories (hwsim.hw.units.mvau): the PE dimension is partitioned, the
+SIMD dimension reshaped into one word, and the ROM style is the plan's.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from hwsim.backends.hls.vm_types import WeightArray
 
 ROW = 32   # values per initialiser line
 
-# ram_style -> storage pragma per tool (Vitis HLS BIND_STORAGE, Vivado HLS RESOURCE)
+# memory style -> storage pragma per tool (Vitis HLS BIND_STORAGE, Vivado HLS RESOURCE)
 _STORAGE = {
     "vitis": {"bram": "type=rom_1p impl=bram", "lutram": "type=rom_1p impl=lutram",
               "uram": "type=rom_1p impl=uram"},
@@ -38,18 +43,33 @@ def _lines(raw: np.ndarray) -> tuple[str, ...]:
 
 def array(name: str, layer: str, tensor: str, t: FixedType, raw: np.ndarray) -> WeightArray:
     raw = np.asarray(raw, dtype=np.int64)
-    return WeightArray(name, comment(layer), tensor, raw_ctype(t), int(raw.size), str(t), _lines(raw))
+    dims = "".join(f"[{d}]" for d in raw.shape)
+    return WeightArray(name, comment(layer), tensor, raw_ctype(t), int(raw.size), dims, str(t), _lines(raw))
 
 
-def layer_arrays(graph, layer, lc, w_name: str, b_name: str) -> tuple[WeightArray, WeightArray]:
+def folded(w: np.ndarray, unit, layer, in_shape) -> np.ndarray:
+    """(PE, NF * SF, SIMD) weights of a conv (O, C, KH, KW) or dense (O, C * H * W) tensor (module doc)."""
+    f = dict(unit.fields)
+    pe, simd, nf = f["pe"], f["simd"], f["nf"]
+    if w.ndim == 4:
+        o, c, kh, kw = w.shape
+        t = w.reshape(nf, pe, c // simd, simd, kh, kw).transpose(1, 0, 2, 4, 5, 3)
+    else:
+        c, h, wd = in_shape
+        t = w.reshape(nf, pe, c // simd, simd, h, wd).transpose(1, 0, 4, 5, 2, 3)
+    return t.reshape(pe, f["nf"] * f["sf"], simd)
+
+
+def layer_arrays(graph, layer, lc, unit, in_shape, w_name: str, b_name: str) -> tuple[WeightArray, WeightArray]:
     """Raw weight and bias arrays of a conv / dense layer (zeros when it has no bias)."""
     w = graph.weights[layer.name]
-    weight = array(w_name, layer.name, "weight", lc.weight, lc.weight.quantize(np.asarray(w["weight"])))
-    n_out = int(np.asarray(w["weight"]).shape[0])
-    if lc.bias is not None:
-        bias = array(b_name, layer.name, "bias", lc.bias, lc.bias.quantize(np.asarray(w["bias"])))
-    else:
-        bias = array(b_name, layer.name, "zero bias", bias_type(lc), np.zeros(n_out, np.int64))
+    f = dict(unit.fields)
+    raw = lc.weight.quantize(np.asarray(w["weight"]))
+    weight = array(w_name, layer.name, "weight", lc.weight, folded(raw, unit, layer, in_shape))
+    n_out = raw.shape[0]
+    b = lc.bias.quantize(np.asarray(w["bias"])) if lc.bias is not None else np.zeros(n_out, np.int64)
+    b = np.asarray(b, dtype=np.int64).reshape(f["nf"], f["pe"]).T
+    bias = array(b_name, layer.name, "bias" if lc.bias is not None else "zero bias", bias_type(lc), b)
     return weight, bias
 
 
@@ -58,33 +78,16 @@ def bias_type(lc) -> FixedType:
     return lc.bias if lc.bias is not None else lc.weight
 
 
-def weight_memories(graph, config) -> tuple[dict, object]:
-    """{layer: {"weights": MemoryMap, "biases": MemoryMap}} from the memory estimator (the one source
-    of truth for storage), and the estimator's report."""
-    from hwsim.hw import estimate as memory
-    report = memory.estimate(graph, config, arch="stream")
-    out = {}
-    for row in report.layers:
-        mems = {m.role: m for m in row.memories if m.role in ("weights", "biases")}
-        if mems:
-            out[row.name] = mems
-    return out, report
-
-
-def storage_pragmas(tool: str, name: str, mem, n_values: int) -> tuple[str, ...]:
-    """Pragmas (without the HWSIM_PRAGMA wrapper) placing array `name` as the estimator mapped it:
-    its style (bram / uram / lutram ROM, or registers) and, for a memory wider than one value, the
-    reshape that packs `width / value bits` values per word."""
-    if mem is None:
-        return ()
+def storage_pragmas(tool: str, name: str, mem, words: bool) -> tuple[str, ...]:
+    """Pragmas (without the HWSIM_PRAGMA wrapper) placing a (PE, depth[, SIMD]) array as the plan's
+    memory `mem`: PE memories (dim 1 partitioned), SIMD values per word (dim 3 reshaped) when
+    `words`, in the plan's style (bram / uram / lutram ROM, or registers)."""
     if mem.style == "reg":
-        return (f"HLS ARRAY_PARTITION variable = {name} complete",)
+        return (f"HLS ARRAY_PARTITION variable = {name} complete dim = 0",)
+    out = [f"HLS ARRAY_PARTITION variable = {name} complete dim = 1"]
+    if words:
+        out.append(f"HLS ARRAY_RESHAPE variable = {name} complete dim = 3")
     spec = _STORAGE[tool][mem.style]
-    if tool == "vitis":
-        out = [f"HLS BIND_STORAGE variable = {name} {spec}"]
-    else:
-        out = [f"HLS RESOURCE variable = {name} {spec}"]
-    per_word = -(-n_values // mem.depth) if mem.depth else 1
-    if per_word > 1:
-        out.append(f"HLS ARRAY_RESHAPE variable = {name} block factor = {per_word}")
+    out.append(f"HLS BIND_STORAGE variable = {name} {spec}" if tool == "vitis"
+               else f"HLS RESOURCE variable = {name} {spec}")
     return tuple(out)

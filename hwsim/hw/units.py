@@ -1,0 +1,125 @@
+"""One function per kernel of templates/kernels/hwsim_fold.h: its loop count, memories, multipliers
+and CONFIG_T fields, from the geometry and the folding. These are the only formulas of the design;
+C simulation counts the kernels' iterations and compares them with `cycles` (hwsim csim).
+
+Streams move beats of `width` values of one channel-last pixel (HWC order, channels split into
+C / width beats). Every kernel is one loop with `PIPELINE II=1`, one iteration per cycle:
+
+- swu (sliding window, conv KxK and pools): buffers `rows` = KH + SH input rows of W x C/SIMD words
+  of SIMD values, and emits, per output pixel, C/SIMD x KH x KW beats in (channel fold, kh, kw)
+  order. Padding is generated, never stored. Step 0 reads the real rows of the first KH padded rows;
+  step s = 1..OH emits output row s-1 (E = OW x C/SIMD x KH x KW beats) while it reads the real rows
+  of padded rows [(s-1) SH + KH, s SH + KH): the step lasts max(E, reads). cycles = the sum.
+- mvau (matrix-vector, conv and dense): pixels x (F / PE) x (C KH KW / SIMD); PE x SIMD products
+  per iteration. Weights: PE memories of SIMD x weight bits, (F/PE)(C KH KW/SIMD) deep; biases: PE
+  memories of F/PE; the input buffer holds one pixel's C KH KW / SIMD words when F/PE > 1.
+- pool (max / average over the window beats): out pixels x C/PE x KH KW.
+- cast (identity with a type change): pixels x C/PE.
+- gap: in pixels x C/PE; C/PE words of PE accumulators.
+- concat: pixels x (C1 + C2)/PE.  add and split: pixels x C/PE.
+- convert (width converter A -> B values per beat, A and B dividing C): per chunk of L = lcm(A, B)
+  values, max(L/A, L/B) iterations: cycles = values / min(A, B).
+"""
+from __future__ import annotations
+
+import math
+
+from hwsim.hw.blocks import map_memory
+from hwsim.hw.compute import dsp_per_multiplier
+from hwsim.hw.plan import Unit
+
+
+def real_rows(lo: int, hi: int, pad: int, n: int) -> int:
+    """Input rows (not padding) among padded rows [lo, hi) of an n-row input padded by `pad`."""
+    return max(0, min(hi, pad + n) - max(lo, pad))
+
+
+def swu_cycles(h: int, w: int, cf: int, kh: int, kw: int, sh: int, ph: int, oh: int, ow: int) -> int:
+    emit = ow * cf * kh * kw
+    total = real_rows(0, kh, ph, h) * w * cf
+    for s in range(1, oh + 1):
+        total += max(emit, real_rows((s - 1) * sh + kh, s * sh + kh, ph, h) * w * cf)
+    return total
+
+
+def swu(name, layer, in_shape, out_hw, kernel, stride, padding, simd, bits, pad_min, device) -> Unit:
+    c, h, w = in_shape
+    oh, ow = out_hw
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    cf = c // simd
+    rows = kh + sh
+    mem = map_memory("window buffer", simd * bits, rows * w * cf, "auto", device)
+    fields = (("in_height", h), ("in_width", w), ("n_chan", c), ("simd", simd), ("filt_height", kh),
+              ("filt_width", kw), ("stride_height", sh), ("stride_width", sw), ("pad_height", ph),
+              ("pad_width", pw), ("out_height", oh), ("out_width", ow), ("rows", rows), ("pad_min", pad_min))
+    return Unit("swu", name, layer, swu_cycles(h, w, cf, kh, kw, sh, ph, oh, ow), (simd,), simd, (mem,),
+                fields=fields)
+
+
+def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_bits, accum_bits, relu,
+         ram_style, device) -> Unit:
+    """weight_storage: (entries, entry_bits) of the weight tensor (entries = n_in x n_out unless
+    Deep Compression replaces them); bias_bits None without a bias."""
+    sf, nf = n_in // simd, n_out // pe
+    entries, entry_bits = weight_storage
+    mems = [map_memory("weights", simd * entry_bits, max(1, math.ceil(entries / (pe * simd))), ram_style,
+                       device, count=pe)]
+    if bias_bits is not None:
+        mems.append(map_memory("biases", bias_bits, nf, ram_style, device, count=pe))
+    if nf > 1:
+        mems.append(map_memory("input buffer", simd * bits, sf, "auto", device))
+    mems.append(map_memory("accumulators", accum_bits, 1, "reg", device, count=pe))
+    mult = pe * simd
+    dsp = mult * dsp_per_multiplier(bits, entry_bits, device)
+    fields = (("pixels", pixels), ("n_in", n_in), ("n_out", n_out), ("simd", simd), ("pe", pe), ("sf", sf),
+              ("nf", nf), ("relu", relu))
+    return Unit("mvau", name, layer, pixels * nf * sf, (simd,), pe, tuple(mems), mult, dsp, fields)
+
+
+def pool(name, layer, out_pixels, c, taps, pe, acc_bits, average, area, device) -> Unit:
+    mem = map_memory("accumulators", acc_bits, 1, "reg", device, count=pe)
+    fields = (("pixels", out_pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe), ("taps", taps),
+              ("average", average), ("area", area))
+    return Unit("pool", name, layer, out_pixels * (c // pe) * taps, (pe,), pe, (mem,), fields=fields)
+
+
+def cast(name, layer, pixels, c, pe) -> Unit:
+    return Unit("cast", name, layer, pixels * (c // pe), (pe,), pe,
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+
+
+def gap(name, layer, in_pixels, c, pe, acc_bits, device) -> Unit:
+    cf = c // pe
+    mem = map_memory("accumulators", pe * acc_bits, cf, "auto", device)
+    return Unit("gap", name, layer, in_pixels * cf, (pe,), pe, (mem,),
+                fields=(("pixels", in_pixels), ("n_chan", c), ("pe", pe), ("cf", cf)))
+
+
+def concat(name, layer, pixels, c1, c2, pe) -> Unit:
+    return Unit("concat", name, layer, pixels * (c1 + c2) // pe, (pe, pe), pe,
+                fields=(("pixels", pixels), ("n_chan1", c1), ("n_chan2", c2), ("pe", pe),
+                        ("cf1", c1 // pe), ("cf2", c2 // pe)))
+
+
+def add(name, layer, pixels, c, pe) -> Unit:
+    return Unit("add", name, layer, pixels * (c // pe), (pe, pe), pe,
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+
+
+def split(name, layer, pixels, c, pe) -> Unit:
+    return Unit("split", name, layer, pixels * (c // pe), (pe,), pe,
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+
+
+def convert(name, layer, pixels, c, a, b, bits, device) -> Unit:
+    chunk = math.lcm(a, b)
+    chunks = pixels * c // chunk
+    mem = map_memory("converter register", bits, chunk, "reg", device)
+    return Unit("convert", name, layer, chunks * max(chunk // a, chunk // b), (a,), b, (mem,),
+                fields=(("in_pe", a), ("out_pe", b), ("chunk", chunk), ("chunks", chunks),
+                        ("reads", chunk // a), ("writes", chunk // b)))
+
+
+def fifo(role, width, bits, depth, device):
+    """The memory of one stream: depth beats of width x bits (SRL / LUTRAM when small)."""
+    return map_memory(role, width * bits, max(1, depth), "auto", device)

@@ -1,0 +1,127 @@
+// hwsim kernels: the sliding-window unit of convolutions and pools (one pipelined loop).
+//
+// CONFIG_T:
+//   static const unsigned in_height, in_width, n_chan, simd;   input H, W, C; SIMD values per beat
+//   static const unsigned filt_height, filt_width, stride_height, stride_width, pad_height, pad_width;
+//   static const unsigned out_height, out_width;   the layer's output size (PyTorch's, ceil mode included)
+//   static const unsigned rows;                    buffered input rows: filt_height + stride_height
+//   static const bool pad_min;                     pad with T's lowest value (max pool) instead of 0
+//   static const unsigned counter;                 index of this call's iteration counter
+// Input: H x W pixels of C / SIMD beats. Output, per output pixel (oh, ow) in row-major order, the
+// window as C / SIMD x KH x KW beats in (channel fold cf, kh, kw) order: lane s of beat (cf, kh, kw)
+// is channel cf * SIMD + s at padded position (oh * SH + kh, ow * SW + kw); a padding position (or
+// one past the input in ceil mode) gives the pad value and is never stored.
+//
+// Schedule (hwsim.hw.units.swu_cycles models the same count; BOUND only bounds the loop): the buffer holds `rows` input rows of
+// W x C/SIMD words, row r in slot r % rows. Step 0 reads the input rows among padded rows
+// [0, KH). Step s = 1 .. OH emits output row s - 1 (OW x C/SIMD x KH x KW beats) and, in the same
+// iterations, reads the input rows among padded rows [(s-1) SH + KH, s SH + KH): they go to slots
+// that output row s - 1 does not use. A step lasts max(emits, reads) iterations.
+#ifndef HWSIM_SWU_H_
+#define HWSIM_SWU_H_
+
+#include "hwsim_common.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-label"
+
+namespace hwsim {
+
+// Input rows (not padding) among padded rows [lo, hi) of an n-row input padded by pad on top.
+constexpr unsigned real_rows(unsigned lo, unsigned hi, unsigned pad, unsigned n) {
+    return (hi < pad + n ? hi : pad + n) > (lo > pad ? lo : pad)
+               ? (hi < pad + n ? hi : pad + n) - (lo > pad ? lo : pad)
+               : 0;
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void sliding_window(hls::stream<data_T> &in, hls::stream<res_T> &out) {
+    typedef typename data_T::value_type T;
+    static const unsigned SIMD = CONFIG_T::simd;
+    static const unsigned CF = CONFIG_T::n_chan / SIMD;
+    static const unsigned H = CONFIG_T::in_height;
+    static const unsigned W = CONFIG_T::in_width;
+    static const unsigned KH = CONFIG_T::filt_height;
+    static const unsigned KW = CONFIG_T::filt_width;
+    static const unsigned SH = CONFIG_T::stride_height;
+    static const unsigned SW = CONFIG_T::stride_width;
+    static const unsigned PH = CONFIG_T::pad_height;
+    static const unsigned PW = CONFIG_T::pad_width;
+    static const unsigned OH = CONFIG_T::out_height;
+    static const unsigned OW = CONFIG_T::out_width;
+    static const unsigned ROWS = CONFIG_T::rows;
+    static const unsigned ROW_WORDS = W * CF;
+    static const unsigned EMIT = OW * CF * KH * KW;
+    static const unsigned long STEP_MAX = EMIT > SH * ROW_WORDS ? EMIT : SH * ROW_WORDS;
+    static const unsigned long BOUND = real_rows(0, KH, PH, H) * (unsigned long)ROW_WORDS + OH * STEP_MAX;
+    static_assert(data_T::size == SIMD && res_T::size == SIMD, "sliding_window: beats of simd values");
+    static_assert(CONFIG_T::n_chan % SIMD == 0, "sliding_window: simd must divide n_chan");
+    static_assert(ROWS == KH + SH, "sliding_window: rows must be filt_height + stride_height");
+    static_assert(CONFIG_T::counter < MAX_KERNELS, "counter out of range");
+
+    T buf[ROWS * ROW_WORDS][SIMD];
+    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = buf complete dim = 2)
+    HWSIM_PRAGMA(HLS DEPENDENCE variable = buf inter false)
+    const T pad = CONFIG_T::pad_min ? lowest<T>() : T(0);
+
+    unsigned step = 0, k = 0;
+    unsigned reads = real_rows(0, KH, PH, H) * ROW_WORDS;
+    unsigned len = reads;
+    unsigned r_slot = 0, r_word = 0;                        // next word to store
+    unsigned e_ow = 0, e_cf = 0, e_kh = 0, e_kw = 0;        // next beat to emit
+Window:
+    for (unsigned long i = 0; i < BOUND; i++) {
+        HWSIM_PRAGMA(HLS PIPELINE II = 1)
+        HWSIM_COUNT(CONFIG_T::counter);
+        if (k < reads) {
+            const data_T x = in.read();
+            const unsigned a = r_slot * ROW_WORDS + r_word;
+        Store:
+            for (unsigned s = 0; s < SIMD; s++) {
+                HWSIM_PRAGMA(HLS UNROLL)
+                buf[a][s] = x[s];
+            }
+            if (++r_word == ROW_WORDS) {
+                r_word = 0;
+                r_slot = r_slot + 1 == ROWS ? 0 : r_slot + 1;
+            }
+        }
+        if (step > 0 && k < EMIT) {
+            const unsigned y = (step - 1) * SH + e_kh, x = e_ow * SW + e_kw;
+            const bool inside = y >= PH && y < PH + H && x >= PW && x < PW + W;
+            const unsigned a = inside ? ((y - PH) % ROWS) * ROW_WORDS + (x - PW) * CF + e_cf : 0;
+            res_T o;
+        Load:
+            for (unsigned s = 0; s < SIMD; s++) {
+                HWSIM_PRAGMA(HLS UNROLL)
+                o[s] = inside ? buf[a][s] : pad;
+            }
+            out.write(o);
+            if (++e_kw == KW) {
+                e_kw = 0;
+                if (++e_kh == KH) {
+                    e_kh = 0;
+                    if (++e_cf == CF) {
+                        e_cf = 0;
+                        e_ow = e_ow + 1 == OW ? 0 : e_ow + 1;
+                    }
+                }
+            }
+        }
+        if (++k == len) {
+            if (step == OH) {
+                break;
+            }
+            step++;
+            k = 0;
+            reads = real_rows((step - 1) * SH + KH, step * SH + KH, PH, H) * ROW_WORDS;
+            len = reads > EMIT ? reads : EMIT;
+        }
+    }
+}
+
+} // namespace hwsim
+
+#pragma GCC diagnostic pop
+
+#endif
