@@ -45,64 +45,72 @@ def test_alexnet_exceeds_10mib_at_32_bits():
     assert not r.fits and r.totals.onchip_bits - r.budget_bits > 61_100_840 * 32 - 10 * 2**23
 
 
-def test_weight_memory_shape_follows_reuse_factor(sq10):
-    c = cfg.load({"parallel": {"layers": {"fire2.expand3x3": {"reuse_factor": 100}}}}, sq10)
-    r = memory.estimate(sq10, c)
-    w = next(m for m in r.layer("fire2.expand3x3").memories if m.role == "weights")
-    # 64 x 16 x 3 x 3 = 9216 weights at 8 bits, RF 100: ceil(9216/100) = 93 words of 8 bits per row
-    assert (w.width, w.depth) == (93 * 8, 100)
-    assert w.blocks == math.ceil(93 * 8 / 36)                    # 36x512 mode, one block deep
-    assert r.layer("fire2.expand3x3").multipliers == 93
-    auto = memory.estimate(sq10).layer("fire2.expand3x3")
+def test_weight_memory_shape_follows_the_folding(sq10):
+    c = cfg.load({"parallel": {"layers": {"fire2.expand3x3": {"pe": 8, "simd": 4}}}}, sq10)
+    l = memory.estimate(sq10, c).layer("fire2.expand3x3")
+    w = next(m for m in l.memories if m.role == "weights")
+    # 64 x 16 x 3 x 3 weights at 8 bits: PE = 8 memories of SIMD x 8 = 32 bits, (64/8)(144/4) = 288 deep
+    assert (w.width, w.depth, w.count) == (32, 288, 8)
+    assert w.blocks == 8 * 1                                    # 36x512 mode, one block each
+    assert (l.pe, l.simd, l.multipliers) == (8, 4, 32)
+    assert l.cycles == 55 * 55 * 8 * 36                         # pixels x F/PE x CKK/SIMD
+    # reuse_factor converts to the pair of largest pe: RF 288 = (144 / 1) x (64 / 32)
+    rf = memory.estimate(sq10, cfg.load({"parallel": {"layers": {"fire2.expand3x3": {"reuse_factor": 288}}}}, sq10))
+    assert (rf.layer("fire2.expand3x3").pe, rf.layer("fire2.expand3x3").simd) == (32, 1)
+    auto = memory.estimate(sq10).layer("fire2.expand3x3")       # default pe = simd = 1
     w = next(m for m in auto.memories if m.role == "weights")
-    assert (w.width, w.depth) == (64 * 8, 16 * 9)                # RF auto = 3 x 3 x 16
-    assert auto.multipliers == 64 and auto.cycles == 55 * 55 * 144
+    assert (w.width, w.depth, w.count) == (8, 9216, 1)
+    assert auto.multipliers == 1 and auto.cycles == 55 * 55 * 64 * 144
 
 
 def test_ram_style_forces_the_primitive(sq10):
     c = cfg.load({"parallel": {"layers": {"conv10": {"ram_style": "lutram"}}}}, sq10)
     l = memory.estimate(sq10, c).layer("conv10")
-    assert l.bram18 == 0 and l.lutram_bits >= 513_000 * 8
+    w = next(m for m in l.memories if m.role == "weights")
+    assert w.style == "lutram" and w.blocks == 0 and w.lutram_bits == 512_000 * 8
     c = cfg.load({"parallel": {"layers": {"conv10": {"ram_style": "uram"}}}}, sq10)
     l = memory.estimate(sq10, c, device="vu9p").layer("conv10")
-    # weights 512 deep x 1000 x 8 bits wide: ceil(8000/72) = 112 URAMs; biases 1000 x 16: 1
-    assert l.uram == 112 + 1
+    mems = {m.role: m for m in l.memories}
+    # weights 8 bits x 512,000 deep: ceil(512000 / 4096) = 125 URAMs; biases 16 x 1000: 1
+    assert (mems["weights"].uram, mems["biases"].uram) == (125, 1)
 
 
 def test_fire_module_stream_buffers_by_hand():
     g = zoo.build("fire")                                       # 96x55x55 -> s16 / e64 / e64
-    r = memory.estimate(g)                                      # 16-bit activations, fifo depth 2
+    r = memory.estimate(g)                                      # 16-bit activations, fifo depth 2, pe = simd = 1
     e3 = {m.role: m for m in r.layer("fire.expand3x3").memories}
-    assert e3["line buffer"].bits == 2 * (55 + 2) * 16 * 16     # (K-1) rows x W_p x C x 16 bits
-    assert e3["line buffer"].count == 2
-    assert e3["window"].reg_bits == 3 * 3 * 16 * 16
-    assert e3["fifo from fire.squeeze1x1.relu"].bits == 2 * 16 * 16
+    # the sliding window keeps KH + SH = 4 rows of 55 pixels x 16 channels, one value per word
+    assert (e3["window buffer"].width, e3["window buffer"].depth) == (16, 4 * 55 * 16)
+    assert e3["fifo fire.squeeze1x1.relu:copy2"].bits == 2 * 16
+    sq = {m.role: m for m in r.layer("fire.squeeze1x1").memories}
+    # the input arrives 96 values per beat; a converter hands squeeze1x1 one value per beat
+    assert sq["fifo input"].width == 96 * 16 and sq["converter register"].reg_bits == 96 * 16
     cat = {m.role: m for m in r.layer("fire.concat").memories}
-    # expand1x1's output waits (pad*W + pad) = 56 pixels x 64 channels for the 3x3 branch
-    assert cat["skew for fire.expand1x1.relu"].bits == 56 * 64 * 16
-    assert "skew for fire.expand3x3.relu" not in cat
-    assert r.layer("fire.expand1x1").activation_bits == 2 * 16 * 16    # 1x1: a FIFO only
+    # expand1x1's output waits for the 3x3 branch: its window reads 3 real rows (165 pixels) before
+    # its outputs catch up; (165 + 1) pixels x 64 channels more than the 2-beat FIFO
+    assert cat["skew fifo fire.expand1x1.relu"].depth == 2 + 166 * 64
+    assert cat["fifo fire.expand3x3.relu"].depth == 2
 
 
 def test_pool_stream_buffers_by_hand(sq10):
     r = memory.estimate(sq10)
-    mems = {m.role: m for m in r.layer("pool1").memories}       # 3x3/2 on 96 x 111 x 111
-    lb = mems["line buffer"]
-    assert (lb.width, lb.depth, lb.count) == (96 * 16, 111, 2)
-    assert lb.blocks == 2 * 43                                  # ceil(1536/36) per row
-    assert mems["window"].reg_bits == 9 * 96 * 16
-    assert r.layer("pool1").activation_bits == 2 * 111 * 96 * 16 + 9 * 96 * 16 + 2 * 96 * 16
+    mems = {m.role: m for m in r.layer("pool1").memories}       # 3x3/2 on 96 x 111 x 111, pe 1
+    wb = mems["window buffer"]
+    assert (wb.width, wb.depth) == (16, (3 + 2) * 111 * 96)
+    assert wb.blocks == math.ceil(53_280 / 1024)                # 18x1024 mode
+    assert r.layer("pool1").cycles == max(u["cycles"] for u in r.layer("pool1").units)
 
 
 def test_bypass_skew_and_gap_accumulators():
     g = zoo.build("squeezenet1_0_simple_bypass", input_shape=(3, 227, 227))
     r = memory.estimate(g)
     add = {m.role: m for m in r.layer("fire3.bypass").memories}
-    # the identity path (fire2's output, 128 x 55 x 55) waits for fire3's 3x3 branch: 56 pixels
-    assert add["skew for fire2.concat"].bits == 56 * 128 * 16
+    # the identity path (fire2's output, 128 x 55 x 55) is 169 pixels ahead of fire3's output:
+    # squeeze (1), its split (1), the 3x3 window (165), expand3x3 (1), concat (1)
+    assert add["skew fifo fire2.concat:copy2"].depth == 2 + 170 * 128
     gap = r.layer("pool10")
     acc = next(m for m in gap.memories if m.role == "accumulators")
-    assert acc.reg_bits == 1000 * cfg.load(None, g)["pool10"].accum.width
+    assert acc.bits == 1000 * cfg.load(None, g)["pool10"].accum.width
 
 
 def test_layer_architecture_liveness_of_a_fire_module():
@@ -153,10 +161,10 @@ def test_dsp_per_multiplier(a, b, dev, n):
 
 def test_stream_compute_estimate(sq10):
     r = memory.estimate(sq10)
-    conv1 = r.layer("conv1")                                    # 96 x 3 x 7 x 7, RF 147
-    assert conv1.multipliers == 96 and conv1.cycles == 111 * 111 * 147
+    conv1 = r.layer("conv1")                                    # 96 x 3 x 7 x 7 on 111 x 111 outputs
+    assert conv1.multipliers == 1 and conv1.cycles == 111 * 111 * 96 * 147
     assert r.bottleneck == "conv1" and r.totals.cycles == conv1.cycles
-    assert r.fps == pytest.approx(200e6 / (111 * 111 * 147))
+    assert r.fps == pytest.approx(200e6 / (111 * 111 * 96 * 147))
     assert r.totals.dsp == sum(l.dsp for l in r.layers)
 
 

@@ -1,26 +1,10 @@
-"""Activation storage for the two architectures.
+"""Activation storage of the layer architecture (one engine, feature maps on chip).
 
 A word is one value at the type of the layer that produces it (config result type; the network input
 at `precision.input`). C x H x W is a feature map; W_p = W + 2 x padding.
 
-stream (dataflow, one stage per layer; dropout and flatten are wiring, not stages):
-- FIFO on every edge producer -> consumer: `hardware.fifo_depth` (default 2) pixels deep, one pixel =
-  C words (hls4ml io_stream moves one array<T, C> per beat; equivalently C scalar FIFOs of that
-  depth): fifo_depth x C x width bits, a memory of width C x width and depth fifo_depth.
-- Sliding windows (conv and pools with a kernel larger than 1x1): (K_h - 1) line buffers, each W_p
-  pixels of C words (hls4ml nnet_conv_stream.h: `ap_shift_reg<data_T, in_width> line_buffer
-  [filt_height-1][n_chan]`, with the zero padding applied before the window as hls4ml's io_stream
-  padding layer does), plus a K_h x K_w x C window in registers.
-- Branch skew at a merge (concat, add): a windowed layer emits output (r, c) only after input
-  (r + K_h - 1 - p_h, c + K_w - 1 - p_w) arrived, i.e. d = (K_h-1-p_h) x W_out + (K_w-1-p_w) pixels
-  late (clamped at 0; exact for stride 1). Delays add along a path; at a merge each input that is
-  D pixels ahead of the slowest input needs a buffer of D pixels x its C words. In a fire module the
-  expand3x3 branch (3x3, pad 1) is W + 1 pixels late, so the expand1x1 output waits in a
-  (W + 1) x C_e1 buffer (pad x W + pad pixels); the identity path of a bypass waits for the whole
-  fire module the same way.
-- Global average pool: C accumulators of the layer's accum type, in registers.
-- Dense: the whole input vector (n_in words) is held while the products are formed (hls4ml's stream
-  dense reads its input into an array first).
+The stream architecture's buffers (FIFOs, sliding-window buffers, accumulators) are part of each
+layer's hardware plan (hwsim.hw.units, hwsim.hw.pipeline); this module holds the other model.
 
 layer (one engine runs the layers in turn; feature maps stay on chip; liveness analysis):
 - Every layer writes a buffer that lives from its producer's step to its last consumer's step. ReLU,
@@ -43,71 +27,6 @@ from hwsim.ir.graph import Graph
 from hwsim.hw.blocks import MemoryMap, map_memory
 
 IN_PLACE = ("relu", "dropout", "flatten")
-WINDOWED = ("conv", "maxpool", "avgpool")
-
-
-def _source(graph: Graph, name: str) -> str:
-    layer = graph.layer(name)
-    while layer.wiring:
-        layer = graph.layer(layer.inputs[0])
-    return layer.name
-
-
-def _window(layer) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    if layer.kind in WINDOWED and tuple(layer.kernel) != (1, 1):
-        return tuple(layer.kernel), tuple(layer.padding)
-    return None
-
-
-def layer_delay(graph: Graph, layer) -> int:
-    """Pixels of its own output by which a windowed layer lags its input (module doc)."""
-    win = _window(layer)
-    if win is None:
-        return 0
-    (kh, kw), (ph, pw) = win
-    ow = graph.shape(layer.name)[2]
-    return max(0, kh - 1 - ph) * ow + max(0, kw - 1 - pw)
-
-
-def stream_buffers(graph: Graph, config: Config, fifo_depth: int,
-                   device: Device | None = None) -> dict[str, tuple[MemoryMap, ...]]:
-    """Activation memories of each stage of the stream architecture (module doc)."""
-    out: dict[str, tuple[MemoryMap, ...]] = {}
-    delay: dict[str, int] = {}
-    for layer in graph.layers:
-        name = layer.name
-        if layer.kind == "input" or layer.wiring:
-            delay[name] = 0 if layer.kind == "input" else delay[layer.inputs[0]]
-            out[name] = ()
-            continue
-        lc = config[name]
-        mems = []
-        srcs = [_source(graph, s) for s in layer.inputs]
-        shapes = graph.in_shapes(layer)
-        widths = [t.width for t in lc.inputs]
-        for src, (c, _, _), w in zip(srcs, shapes, widths):
-            mems.append(map_memory(f"fifo from {src}", c * w, fifo_depth, "auto", device))
-        win = _window(layer)
-        if win is not None:
-            (kh, kw), (_, pw) = win
-            c, _, wd = shapes[0]
-            if kh > 1:
-                mems.append(map_memory("line buffer", c * widths[0], wd + 2 * pw, "auto", device,
-                                       count=kh - 1))
-            mems.append(map_memory("window", c * widths[0], kh * kw, "reg", device))
-        here = max(delay[s] for s in srcs)
-        if layer.kind in ("concat", "add"):
-            for src, (c, _, _), w in zip(srcs, shapes, widths):
-                lag = here - delay[src]
-                if lag > 0:
-                    mems.append(map_memory(f"skew for {src}", c * w, lag, "auto", device))
-        if layer.kind == "gap":
-            mems.append(map_memory("accumulators", lc.accum.width, shapes[0][0], "reg", device))
-        if layer.kind == "dense":
-            mems.append(map_memory("input vector", widths[0], math.prod(shapes[0]), "auto", device))
-        delay[name] = here + layer_delay(graph, layer)
-        out[name] = tuple(mems)
-    return out
 
 
 def _bits(graph: Graph, config: Config, name: str) -> int:

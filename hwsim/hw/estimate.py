@@ -1,18 +1,19 @@
 """On-chip memory budget of a network: `estimate(graph, config, arch, device, budget, ...)`.
 
-Weights and biases, per conv / dense layer (the hls4ml resource-strategy model): a layer with n_w
-weights and reuse factor RF (config `parallel`; `auto` = kernel area x input channels, one
-multiplier per output channel) reads ceil(n_w / RF) weights per cycle for RF cycles per output
-pixel. Its weights are therefore one memory RF words deep and ceil(n_w / RF) x weight-bits wide
-(hls4ml: `ARRAY_RESHAPE block factor=block_factor` with block_factor = ceil(n_w / RF)), split into as
-many physical memories as that width needs (hwsim.hw.blocks: BRAM18 aspect ratios, URAM, LUTRAM,
-per the layer's ram_style). Biases: one memory, n_out deep, bias-bits wide, same ram_style. The weight
-bit count is n_w x weight bits + n_out x bias bits; with Deep Compression (`prune`, `codebook_bits`)
-the entries of hwsim.hw.compression replace the weights in the same memory shape.
+Every row is read off the layer's hardware plan (hwsim.hw.pipeline, hwsim.hw.units): the design
+`hwsim generate` writes. Its folding (PE, SIMD), its units' cycles (the iterations of their
+pipelined loops per image, which C simulation counts), multipliers (PE x SIMD per matrix-vector
+unit), DSPs (hwsim.hw.compute.dsp_per_multiplier) and memories: PE weight memories of SIMD x
+weight-bits words, biases, input buffers, sliding-window buffers, accumulators, converter registers
+and the FIFOs of the streams it reads, each mapped by hwsim.hw.blocks. With Deep Compression
+(`prune`, `codebook_bits`) the entries of hwsim.hw.compression replace the weights in the same
+memory shape (modelled only: `generate` writes dense weights).
 
-Activations: hwsim.hw.activations (stream: FIFOs, line buffers, windows, branch skew, accumulators;
-layer: liveness of feature maps). Compute: hwsim.hw.compute. Every figure is an estimate made
-before synthesis.
+stream architecture: every layer is its own stage and all run concurrently: DSPs and memories add
+up, the throughput is set by the slowest unit (the bottleneck): fps = clock / its cycles.
+layer architecture (a model, not generated): one engine sized for the largest layer runs the layers
+in turn: DSPs = the largest layer's; cycles = the sum of the layers' plan cycles; feature maps live
+in one pool (hwsim.hw.activations: liveness). Every figure is an estimate made before synthesis.
 
 Budget: the on-chip bits (weights unless `weights="offchip"`, plus activations) against `budget` (a
 size text such as '10MiB', or an int number of bits; default 10 MiB = 83,886,080 bits). With a device,
@@ -28,9 +29,9 @@ from dataclasses import dataclass
 from hwsim.spec import config as cfg
 from hwsim.spec import devices as dev
 from hwsim.ir.graph import Graph
-from hwsim.hw.activations import feature_pool, layer_liveness, stream_buffers
+from hwsim.hw import pipeline
+from hwsim.hw.activations import feature_pool, layer_liveness
 from hwsim.hw.blocks import MemoryMap, map_memory
-from hwsim.hw.compute import cycles as layer_cycles, dsp_per_multiplier, multipliers
 from hwsim.hw.compression import Compression, make as make_compression, tensor_storage
 from hwsim.spec.units import DEFAULT_BUDGET, parse_size
 from hwsim.util.errors import InputError
@@ -57,6 +58,11 @@ class LayerBudget:
     dsp: int
     cycles: int
     memories: tuple[MemoryMap, ...] = ()
+    pe: int = 1
+    simd: int = 1
+    in_values_per_beat: int = 1
+    out_values_per_beat: int = 1
+    units: tuple = ()              # the plan's units, as dicts (kind, name, cycles, fields, memories)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "shape": list(self.shape), "params": self.params,
@@ -64,7 +70,9 @@ class LayerBudget:
                 "activation_bits": self.activation_bits, "bram18": self.bram18, "uram": self.uram,
                 "lutram_bits": self.lutram_bits, "reg_bits": self.reg_bits,
                 "reuse_factor": self.reuse_factor, "multipliers": self.multipliers, "dsp": self.dsp,
-                "cycles": self.cycles, "memories": [m.to_dict() for m in self.memories]}
+                "cycles": self.cycles, "pe": self.pe, "simd": self.simd,
+                "in_values_per_beat": self.in_values_per_beat, "out_values_per_beat": self.out_values_per_beat,
+                "memories": [m.to_dict() for m in self.memories], "units": list(self.units)}
 
 
 @dataclass(frozen=True)
@@ -172,25 +180,40 @@ def _budget_bits(budget) -> int:
     return parse_size(budget)
 
 
-def _weight_memories(graph, layer, lc, comp, device) -> tuple[int, int, list[MemoryMap]]:
-    """(stored params, weight bits, memories) of one conv / dense layer."""
+WEIGHT_ROLES = ("weights", "biases", "codebook")
+
+
+def _storage(graph, config, comp):
+    """weight_storage for hwsim.hw.pipeline (Deep Compression entries), or None without compression."""
+    if comp is None:
+        return None
+
+    def storage(name):
+        layer = graph.layer(name)
+        n_w = math.prod(graph.weight_shapes(layer)["weight"])
+        st = tensor_storage(n_w, config[name].weight.width, comp.density(name), comp)
+        return st.entries, st.entry_bits
+    return storage
+
+
+def _weight_bits(graph, layer, lc, comp, device) -> tuple[int, int, list[MemoryMap]]:
+    """(stored params, weight bits, extra memories: the codebook) of one conv / dense layer."""
     shapes = graph.weight_shapes(layer)
     n_w = math.prod(shapes["weight"])
-    ww, rf = lc.weight.width, lc.reuse_factor
+    ww = lc.weight.width
+    extra = []
     if comp is None:
-        stored, entries, entry_bits, bits, codebook = n_w, n_w, ww, n_w * ww, 0
+        stored, bits = n_w, n_w * ww
     else:
         st = tensor_storage(n_w, ww, comp.density(layer.name), comp)
-        stored, entries, entry_bits, bits, codebook = st.nnz, st.entries, st.entry_bits, st.bits, st.codebook_bits
-    mems = [map_memory("weights", math.ceil(entries / rf) * entry_bits, rf, lc.ram_style, device)]
-    if codebook:
-        mems.append(map_memory("codebook", ww, codebook // ww, "auto", device))
+        stored, bits = st.nnz, st.bits
+        if st.codebook_bits:
+            extra.append(map_memory("codebook", ww, st.codebook_bits // ww, "auto", device))
     if "bias" in shapes:
         n_b = shapes["bias"][0]
         stored += n_b
         bits += n_b * lc.bias.width
-        mems.append(map_memory("biases", lc.bias.width, n_b, lc.ram_style, device))
-    return stored, bits, mems
+    return stored, bits, extra
 
 
 def _sum(mems, attr) -> int:
@@ -219,7 +242,7 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
     budget_bits = _budget_bits(budget)
     weight_layers = [l.name for l in graph.layers if l.has_weights]
     comp = make_compression(weight_layers, prune, codebook_bits, index_bits)
-    fifo_depth = int(config.hardware.get("fifo_depth", 2))
+    fifo_depth = int(config.hardware.get("fifo_depth", pipeline.DEFAULT_FIFO_DEPTH))
     clock = float(config.hardware.get("clock_mhz", 200.0))
     rows = _layer_rows(graph, config, arch, weights, comp, device, fifo_depth)
     totals, extra = _totals(rows, arch, weights, device)
@@ -233,34 +256,32 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
 
 
 def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth) -> list[LayerBudget]:
-    """One row per layer: its weight memories (on chip unless offchip), its activation buffers (the
-    stream architecture's) or live feature-map bits (the layer architecture's), compute and cycles."""
-    if arch == "stream":
-        act = stream_buffers(graph, config, fifo_depth, device)
-    else:
+    """One row per layer, from its hardware plan (hwsim.hw.pipeline): folding, cycles, multipliers,
+    DSPs and every memory (weights unless offchip; the stream architecture's FIFOs, windows and
+    accumulators, or the layer architecture's live feature-map bits)."""
+    net = pipeline.build(graph, config, device, fifo_depth, _storage(graph, config, comp))
+    if arch == "layer":
         live_bits, _ = layer_liveness(graph, config)
     rows = []
-    for layer in graph.layers:
+    for layer, plan in zip(graph.layers, net.layers):
         lc = config[layer.name]
         stored = bits_w = 0
-        mems: list[MemoryMap] = []
-        rf = lc.reuse_factor if layer.has_weights else 1
+        extra: list[MemoryMap] = []
         if layer.has_weights:
-            stored, bits_w, wmems = _weight_memories(graph, layer, lc, comp, device)
-            if weights == "onchip":
-                mems.extend(wmems)
+            stored, bits_w, extra = _weight_bits(graph, layer, lc, comp, device)
+        mems = [m for m in plan.memories if m.role in WEIGHT_ROLES] + extra if weights == "onchip" else []
         if arch == "stream":
-            amems = act[layer.name]
+            amems = [m for m in plan.memories if m.role not in WEIGHT_ROLES]
             mems.extend(amems)
             act_bits = _sum(amems, "bits")
         else:
             act_bits = live_bits[layer.name]
-        mult = multipliers(graph, layer, rf)
-        dsp = mult * dsp_per_multiplier(lc.inputs[0].width, lc.weight.width, device) if mult else 0
+        rf = lc.reuse_factor if layer.has_weights else 1
         rows.append(LayerBudget(
             layer.name, layer.kind, graph.shape(layer.name), graph.params(layer), stored, bits_w, act_bits,
             _sum(mems, "blocks"), _sum(mems, "uram"), _sum(mems, "lutram_bits"), _sum(mems, "reg_bits"),
-            rf, mult, dsp, layer_cycles(graph, layer, rf), tuple(mems)))
+            rf, plan.multipliers, plan.dsp, plan.cycles, tuple(mems), plan.pe, plan.simd, plan.in_width,
+            plan.out_width, tuple(u.to_dict() for u in plan.units)))
     return rows
 
 

@@ -53,21 +53,26 @@ def _header(r: BudgetReport) -> list[str]:
     return lines
 
 
-_COLS = ("layer", "kind", "params", "weights", "activations", "BLK", "URAM", "LUTRAM", "DSP", "cycles")
+_COLS = ("layer", "kind", "PE", "SIMD", "params", "weights", "activations", "BLK", "URAM", "LUTRAM", "mult",
+         "DSP", "cycles")
 
 
 def _rows(r: BudgetReport) -> list[tuple[str, ...]]:
     rows = []
     for l in r.layers:
-        rows.append((l.name, l.kind, f"{l.params:,}", format_bits(l.weight_bits) if l.weight_bits else "-",
+        folded = l.kind in ("conv", "dense")
+        rows.append((l.name, l.kind, str(l.pe) if l.units else "-", str(l.simd) if folded else "-",
+                     f"{l.params:,}", format_bits(l.weight_bits) if l.weight_bits else "-",
                      format_bits(l.activation_bits) if l.activation_bits else "-", str(l.bram18), str(l.uram),
-                     format_bits(l.lutram_bits) if l.lutram_bits else "-", str(l.dsp), f"{l.cycles:,}"))
+                     format_bits(l.lutram_bits) if l.lutram_bits else "-", f"{l.multipliers:,}", str(l.dsp),
+                     f"{l.cycles:,}"))
     for m in r.extra_memories:
-        rows.append((m.role, "pool", "-", "-", format_bits(m.bits), str(m.blocks), str(m.uram),
-                     format_bits(m.lutram_bits) if m.lutram_bits else "-", "0", "-"))
+        rows.append((m.role, "pool", "-", "-", "-", "-", format_bits(m.bits), str(m.blocks), str(m.uram),
+                     format_bits(m.lutram_bits) if m.lutram_bits else "-", "0", "0", "-"))
     t = r.totals
-    rows.append(("total", "", f"{t.params:,}", format_bits(t.weight_bits), format_bits(t.activation_bits),
-                 str(t.bram18), str(t.uram), format_bits(t.lutram_bits), str(t.dsp), f"{t.cycles:,}"))
+    rows.append(("total", "", "", "", f"{t.params:,}", format_bits(t.weight_bits), format_bits(t.activation_bits),
+                 str(t.bram18), str(t.uram), format_bits(t.lutram_bits), f"{t.multipliers:,}", str(t.dsp),
+                 f"{t.cycles:,}"))
     return rows
 
 
