@@ -50,8 +50,9 @@ class _View:
         self.g, self.cfg, self.tool = graph, config, tool
         self.dev = device_of(config)
         self.plan = pipeline.build(graph, config, self.dev)
-        self.ids = unique_idents([u.name for u in self.plan.units] + [s.name for s in self.plan.streams]
-                                 + graph.names())
+        self.ids = unique_idents(graph.names())                         # t_, w_, b_ <layer>
+        self.unit_ids = unique_idents([u.name for u in self.plan.units])   # config_ <unit>
+        self.stream_ids = unique_idents([s.name for s in self.plan.streams])   # s_ <stream>
 
     def _beat(self, stream) -> str:
         return f"hwsim::beat<t_{self.ids[stream.carrier]}, {stream.width}>"
@@ -61,7 +62,7 @@ class _View:
             return IN_PORT
         if s.name == self.plan.output_stream:
             return OUT_PORT
-        return "s_" + self.ids[s.name]
+        return "s_" + self.stream_ids[s.name]
 
     def view(self) -> ProjectView:
         g, cfg, plan = self.g, self.cfg, self.plan
@@ -73,7 +74,7 @@ class _View:
                         for s in plan.streams if s.name not in (plan.input_stream, plan.output_stream))
         configs, calls, weight_files, pragmas = [], [], [], []
         for i, u in enumerate(plan.units):
-            struct = "config_" + self.ids[u.name]
+            struct = "config_" + self.unit_ids[u.name]
             lc = cfg[u.layer]
             configs.append(L.config_struct(u, struct, i, lc))
             ins = [st[s] for s in u.inputs]

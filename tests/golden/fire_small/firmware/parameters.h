@@ -9,6 +9,8 @@
 #include "ap_int.h"
 #include "hls_stream.h"
 
+#include "hwsim_common.h"
+
 // Stream element types: one per layer output that travels on its own stream.
 typedef ap_fixed<10,4> t_input; // input
 typedef ap_fixed<16,6,AP_TRN,AP_SAT> t_fire_squeeze1x1_relu; // fire.squeeze1x1.relu
@@ -16,28 +18,28 @@ typedef ap_fixed<16,6,AP_TRN,AP_SAT> t_fire_expand1x1_relu; // fire.expand1x1.re
 typedef ap_fixed<16,6,AP_TRN,AP_SAT> t_fire_expand3x3_relu; // fire.expand3x3.relu
 typedef ap_fixed<12,5,AP_RND,AP_SAT> t_fire_concat; // fire.concat
 
-// layer fire.squeeze1x1.relu
-struct fanout_fire_squeeze1x1_relu {
-    static const unsigned height = 4;
-    static const unsigned width = 4;
-    static const unsigned n_chan = 2;
+// layer fire.squeeze1x1/convert
+struct config_fire_squeeze1x1_convert {
+    static const unsigned in_pe = 4;
+    static const unsigned out_pe = 1;
+    static const unsigned chunk = 4;
+    static const unsigned chunks = 16;
+    static const unsigned reads = 1;
+    static const unsigned writes = 4;
+    static const unsigned counter = 0;
 };
 
-// layer fire.squeeze1x1
-struct config_fire_squeeze1x1 {
-    static const unsigned in_height = 4;
-    static const unsigned in_width = 4;
-    static const unsigned n_chan = 4;
-    static const unsigned filt_height = 1;
-    static const unsigned filt_width = 1;
-    static const unsigned n_filt = 2;
-    static const unsigned stride_height = 1;
-    static const unsigned stride_width = 1;
-    static const unsigned pad_height = 0;
-    static const unsigned pad_width = 0;
-    static const unsigned out_height = 4;
-    static const unsigned out_width = 4;
+// layer fire.squeeze1x1/mvau
+struct config_fire_squeeze1x1_mvau {
+    static const unsigned pixels = 16;
+    static const unsigned n_in = 4;
+    static const unsigned n_out = 2;
+    static const unsigned simd = 1;
+    static const unsigned pe = 1;
+    static const unsigned sf = 4;
+    static const unsigned nf = 2;
     static const bool relu = true;
+    static const unsigned counter = 1;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
     typedef ap_fixed<16,6,AP_RND,AP_SAT> accum_t;
@@ -46,21 +48,26 @@ struct config_fire_squeeze1x1 {
     typedef int16_t bias_raw_t;
 };
 
-// layer fire.expand1x1
-struct config_fire_expand1x1 {
-    static const unsigned in_height = 4;
-    static const unsigned in_width = 4;
+// layer fire.squeeze1x1.relu/split.1
+struct config_fire_squeeze1x1_relu_split_1 {
+    static const unsigned pixels = 16;
     static const unsigned n_chan = 2;
-    static const unsigned filt_height = 1;
-    static const unsigned filt_width = 1;
-    static const unsigned n_filt = 3;
-    static const unsigned stride_height = 1;
-    static const unsigned stride_width = 1;
-    static const unsigned pad_height = 0;
-    static const unsigned pad_width = 0;
-    static const unsigned out_height = 4;
-    static const unsigned out_width = 4;
+    static const unsigned pe = 1;
+    static const unsigned cf = 2;
+    static const unsigned counter = 2;
+};
+
+// layer fire.expand1x1/mvau
+struct config_fire_expand1x1_mvau {
+    static const unsigned pixels = 16;
+    static const unsigned n_in = 2;
+    static const unsigned n_out = 3;
+    static const unsigned simd = 1;
+    static const unsigned pe = 1;
+    static const unsigned sf = 2;
+    static const unsigned nf = 3;
     static const bool relu = true;
+    static const unsigned counter = 3;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
     typedef ap_fixed<23,8> accum_t;
@@ -69,21 +76,36 @@ struct config_fire_expand1x1 {
     typedef int16_t bias_raw_t;
 };
 
-// layer fire.expand3x3
-struct config_fire_expand3x3 {
+// layer fire.expand3x3/swu
+struct config_fire_expand3x3_swu {
     static const unsigned in_height = 4;
     static const unsigned in_width = 4;
     static const unsigned n_chan = 2;
+    static const unsigned simd = 1;
     static const unsigned filt_height = 3;
     static const unsigned filt_width = 3;
-    static const unsigned n_filt = 3;
     static const unsigned stride_height = 1;
     static const unsigned stride_width = 1;
     static const unsigned pad_height = 1;
     static const unsigned pad_width = 1;
     static const unsigned out_height = 4;
     static const unsigned out_width = 4;
+    static const unsigned rows = 4;
+    static const bool pad_min = false;
+    static const unsigned counter = 4;
+};
+
+// layer fire.expand3x3/mvau
+struct config_fire_expand3x3_mvau {
+    static const unsigned pixels = 16;
+    static const unsigned n_in = 18;
+    static const unsigned n_out = 3;
+    static const unsigned simd = 1;
+    static const unsigned pe = 1;
+    static const unsigned sf = 18;
+    static const unsigned nf = 3;
     static const bool relu = true;
+    static const unsigned counter = 5;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
     typedef ap_fixed<26,11> accum_t;
@@ -92,12 +114,15 @@ struct config_fire_expand3x3 {
     typedef int16_t bias_raw_t;
 };
 
-// layer fire.concat
-struct config_fire_concat {
-    static const unsigned height = 4;
-    static const unsigned width = 4;
+// layer fire.concat/concat
+struct config_fire_concat_concat {
+    static const unsigned pixels = 16;
     static const unsigned n_chan1 = 3;
     static const unsigned n_chan2 = 3;
+    static const unsigned pe = 1;
+    static const unsigned cf1 = 3;
+    static const unsigned cf2 = 3;
+    static const unsigned counter = 6;
 };
 
 #endif

@@ -1,51 +1,66 @@
-// fire: one DATAFLOW region of streamed kernels, one call per layer (fused ReLUs
-// and wiring layers noted on the call they belong to).
+// fire: one DATAFLOW region of streamed kernels, one call per unit of the hardware plan
+// (plan.json): sliding windows, matrix-vector units, pools, joins, splits and width converters.
 #include "top.h"
 #include "weights.h"
 
 #include "hwsim_common.h"
-#include "hwsim_conv.h"
-#include "hwsim_gap.h"
-#include "hwsim_merge.h"
-#include "hwsim_pool.h"
+#include "hwsim_mvau.h"
+#include "hwsim_stream.h"
+#include "hwsim_swu.h"
 
-void top_fire(hls::stream<t_input> &input_stream, hls::stream<t_fire_concat> &output_stream) {
+void top_fire(hls::stream<hwsim::beat<t_input, 4> > &input_stream, hls::stream<hwsim::beat<t_fire_concat, 1> > &output_stream) {
     HWSIM_PRAGMA(HLS INTERFACE axis port = input_stream)
     HWSIM_PRAGMA(HLS INTERFACE axis port = output_stream)
     HWSIM_PRAGMA(HLS DATAFLOW)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = w_fire_squeeze1x1 complete dim = 1)
+    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_squeeze1x1 complete dim = 3)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = w_fire_squeeze1x1 type=rom_1p impl=lutram)
-    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_squeeze1x1 block factor = 2)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = b_fire_squeeze1x1 complete dim = 1)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = b_fire_squeeze1x1 type=rom_1p impl=lutram)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = w_fire_expand1x1 complete dim = 1)
+    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_expand1x1 complete dim = 3)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = w_fire_expand1x1 type=rom_1p impl=lutram)
-    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_expand1x1 block factor = 3)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = b_fire_expand1x1 complete dim = 1)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = b_fire_expand1x1 type=rom_1p impl=lutram)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = w_fire_expand3x3 complete dim = 1)
+    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_expand3x3 complete dim = 3)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = w_fire_expand3x3 type=rom_1p impl=bram)
-    HWSIM_PRAGMA(HLS ARRAY_RESHAPE variable = w_fire_expand3x3 block factor = 3)
+    HWSIM_PRAGMA(HLS ARRAY_PARTITION variable = b_fire_expand3x3 complete dim = 1)
     HWSIM_PRAGMA(HLS BIND_STORAGE variable = b_fire_expand3x3 type=rom_1p impl=bram)
 
-    hls::stream<t_fire_squeeze1x1_relu> s_fire_squeeze1x1_relu("s_fire_squeeze1x1_relu"); // output of fire.squeeze1x1.relu
+    hls::stream<hwsim::beat<t_input, 1> > s_fire_squeeze1x1_in0("s_fire_squeeze1x1_in0"); // input, 1 per beat, fifo
+    HWSIM_PRAGMA(HLS STREAM variable = s_fire_squeeze1x1_in0 depth = 2)
+    hls::stream<hwsim::beat<t_fire_squeeze1x1_relu, 1> > s_fire_squeeze1x1_relu("s_fire_squeeze1x1_relu"); // fire.squeeze1x1.relu, 1 per beat, fifo
     HWSIM_PRAGMA(HLS STREAM variable = s_fire_squeeze1x1_relu depth = 2)
-    hls::stream<t_fire_squeeze1x1_relu> f_fire_squeeze1x1_relu_1("f_fire_squeeze1x1_relu_1"); // copy 1 of fire.squeeze1x1.relu
-    HWSIM_PRAGMA(HLS STREAM variable = f_fire_squeeze1x1_relu_1 depth = 2)
-    hls::stream<t_fire_squeeze1x1_relu> f_fire_squeeze1x1_relu_2("f_fire_squeeze1x1_relu_2"); // copy 2 of fire.squeeze1x1.relu
-    HWSIM_PRAGMA(HLS STREAM variable = f_fire_squeeze1x1_relu_2 depth = 2)
-    hls::stream<t_fire_expand1x1_relu> s_fire_expand1x1_relu("s_fire_expand1x1_relu"); // output of fire.expand1x1.relu
-    HWSIM_PRAGMA(HLS STREAM variable = s_fire_expand1x1_relu depth = 18)
-    hls::stream<t_fire_expand3x3_relu> s_fire_expand3x3_relu("s_fire_expand3x3_relu"); // output of fire.expand3x3.relu
+    hls::stream<hwsim::beat<t_fire_squeeze1x1_relu, 1> > s_fire_squeeze1x1_relu_copy1("s_fire_squeeze1x1_relu_copy1"); // fire.squeeze1x1.relu, 1 per beat, fifo
+    HWSIM_PRAGMA(HLS STREAM variable = s_fire_squeeze1x1_relu_copy1 depth = 2)
+    hls::stream<hwsim::beat<t_fire_squeeze1x1_relu, 1> > s_fire_squeeze1x1_relu_copy2("s_fire_squeeze1x1_relu_copy2"); // fire.squeeze1x1.relu, 1 per beat, fifo
+    HWSIM_PRAGMA(HLS STREAM variable = s_fire_squeeze1x1_relu_copy2 depth = 2)
+    hls::stream<hwsim::beat<t_fire_expand1x1_relu, 1> > s_fire_expand1x1_relu("s_fire_expand1x1_relu"); // fire.expand1x1.relu, 1 per beat, skew
+    HWSIM_PRAGMA(HLS STREAM variable = s_fire_expand1x1_relu depth = 41)
+    hls::stream<hwsim::beat<t_fire_squeeze1x1_relu, 1> > s_fire_expand3x3_swu_out("s_fire_expand3x3_swu_out"); // fire.squeeze1x1.relu, 1 per beat, fifo
+    HWSIM_PRAGMA(HLS STREAM variable = s_fire_expand3x3_swu_out depth = 2)
+    hls::stream<hwsim::beat<t_fire_expand3x3_relu, 1> > s_fire_expand3x3_relu("s_fire_expand3x3_relu"); // fire.expand3x3.relu, 1 per beat, fifo
     HWSIM_PRAGMA(HLS STREAM variable = s_fire_expand3x3_relu depth = 2)
 
-    // layer fire.squeeze1x1 + fire.squeeze1x1.relu: conv 1x1/1 pad 0, 4x4x4 -> 2x4x4, ReLU fire.squeeze1x1.relu fused
-    hwsim::conv1x1<t_input, t_fire_squeeze1x1_relu, config_fire_squeeze1x1>(input_stream, s_fire_squeeze1x1_relu, w_fire_squeeze1x1, b_fire_squeeze1x1);
+    // fire.squeeze1x1/convert: width converter 4 -> 1 values per beat
+    hwsim::convert<hwsim::beat<t_input, 4>, hwsim::beat<t_input, 1>, config_fire_squeeze1x1_convert>(input_stream, s_fire_squeeze1x1_in0);
 
-    // layer fire.squeeze1x1.relu: fan-out of fire.squeeze1x1.relu to its consumers (copy 1)
-    hwsim::split<t_fire_squeeze1x1_relu, fanout_fire_squeeze1x1_relu>(s_fire_squeeze1x1_relu, f_fire_squeeze1x1_relu_1, f_fire_squeeze1x1_relu_2);
+    // fire.squeeze1x1/mvau: matrix-vector 4 -> 2 x 16 pixels, pe 1 simd 1, ReLU
+    hwsim::mvau<hwsim::beat<t_input, 1>, hwsim::beat<t_fire_squeeze1x1_relu, 1>, config_fire_squeeze1x1_mvau>(s_fire_squeeze1x1_in0, s_fire_squeeze1x1_relu, w_fire_squeeze1x1, b_fire_squeeze1x1);
 
-    // layer fire.expand1x1 + fire.expand1x1.relu: conv 1x1/1 pad 0, 2x4x4 -> 3x4x4, ReLU fire.expand1x1.relu fused
-    hwsim::conv1x1<t_fire_squeeze1x1_relu, t_fire_expand1x1_relu, config_fire_expand1x1>(f_fire_squeeze1x1_relu_1, s_fire_expand1x1_relu, w_fire_expand1x1, b_fire_expand1x1);
+    // fire.squeeze1x1.relu/split.1: split, pe 1
+    hwsim::split<hwsim::beat<t_fire_squeeze1x1_relu, 1>, config_fire_squeeze1x1_relu_split_1>(s_fire_squeeze1x1_relu, s_fire_squeeze1x1_relu_copy1, s_fire_squeeze1x1_relu_copy2);
 
-    // layer fire.expand3x3 + fire.expand3x3.relu: conv 3x3/1 pad 1, 2x4x4 -> 3x4x4, ReLU fire.expand3x3.relu fused
-    hwsim::conv2d<t_fire_squeeze1x1_relu, t_fire_expand3x3_relu, config_fire_expand3x3>(f_fire_squeeze1x1_relu_2, s_fire_expand3x3_relu, w_fire_expand3x3, b_fire_expand3x3);
+    // fire.expand1x1/mvau: matrix-vector 2 -> 3 x 16 pixels, pe 1 simd 1, ReLU
+    hwsim::mvau<hwsim::beat<t_fire_squeeze1x1_relu, 1>, hwsim::beat<t_fire_expand1x1_relu, 1>, config_fire_expand1x1_mvau>(s_fire_squeeze1x1_relu_copy1, s_fire_expand1x1_relu, w_fire_expand1x1, b_fire_expand1x1);
 
-    // layer fire.concat: concat channels 3 + 3 at 4x4
-    hwsim::concat<t_fire_expand1x1_relu, t_fire_expand3x3_relu, t_fire_concat, config_fire_concat>(s_fire_expand1x1_relu, s_fire_expand3x3_relu, output_stream);
+    // fire.expand3x3/swu: sliding window 3x3/1 pad 1, 2x4x4 -> 4x4 windows, simd 1
+    hwsim::sliding_window<hwsim::beat<t_fire_squeeze1x1_relu, 1>, hwsim::beat<t_fire_squeeze1x1_relu, 1>, config_fire_expand3x3_swu>(s_fire_squeeze1x1_relu_copy2, s_fire_expand3x3_swu_out);
+
+    // fire.expand3x3/mvau: matrix-vector 18 -> 3 x 16 pixels, pe 1 simd 1, ReLU
+    hwsim::mvau<hwsim::beat<t_fire_squeeze1x1_relu, 1>, hwsim::beat<t_fire_expand3x3_relu, 1>, config_fire_expand3x3_mvau>(s_fire_expand3x3_swu_out, s_fire_expand3x3_relu, w_fire_expand3x3, b_fire_expand3x3);
+
+    // fire.concat/concat: concat, pe 1
+    hwsim::concat<hwsim::beat<t_fire_expand1x1_relu, 1>, hwsim::beat<t_fire_expand3x3_relu, 1>, hwsim::beat<t_fire_concat, 1>, config_fire_concat_concat>(s_fire_expand1x1_relu, s_fire_expand3x3_relu, output_stream);
 }

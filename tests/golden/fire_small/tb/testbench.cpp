@@ -1,9 +1,11 @@
 // C simulation testbench for fire.
-//   csim [input.bin [output.bin [expected.bin]]]   (defaults: tb_data/input.bin, tb_data/output.bin,
-//                                                    tb_data/expected.bin)
+//   csim [input.bin [output.bin [expected.bin [cycles.txt]]]]   (defaults: tb_data/input.bin,
+//        tb_data/output.bin, tb_data/expected.bin, tb_data/cycles.txt)
 // input.bin: N images of 64 int64 raw mantissas of ap_fixed<10,4> (little endian, HWC order).
 // output.bin: N x 96 int64 raw mantissas of ap_fixed<12,5,AP_RND,AP_SAT> (HWC order).
 // When expected.bin exists, the outputs are compared with it; exit code 1 on any difference.
+// cycles.txt: "images N", then one line "<counter> <iterations>" per kernel call: the iterations of
+// its pipelined loop over all N images (config_*::counter numbers the calls in plan.json's order).
 #include <stdint.h>
 #include <cstdio>
 #include <vector>
@@ -29,6 +31,7 @@ int main(int argc, char **argv) {
     const char *in_path = argc > 1 ? argv[1] : "tb_data/input.bin";
     const char *out_path = argc > 2 ? argv[2] : "tb_data/output.bin";
     const char *exp_path = argc > 3 ? argv[3] : "tb_data/expected.bin";
+    const char *cyc_path = argc > 4 ? argv[4] : "tb_data/cycles.txt";
     std::vector<int64_t> input;
     if (!read_file(in_path, input)) {
         std::fprintf(stderr, "tb: cannot read %s\n", in_path);
@@ -42,19 +45,27 @@ int main(int argc, char **argv) {
     const size_t images = input.size() / HWSIM_IN_SIZE;
     std::vector<int64_t> output(images * HWSIM_OUT_SIZE);
     for (size_t img = 0; img < images; img++) {
-        hls::stream<t_input> x("tb_input");
-        hls::stream<t_fire_concat> y("tb_output");
-        for (size_t i = 0; i < HWSIM_IN_SIZE; i++) {
-            x.write(hwsim::raw_to<t_input>(input[img * HWSIM_IN_SIZE + i]));
+        hls::stream<hwsim::beat<t_input, 4> > x("tb_input");
+        hls::stream<hwsim::beat<t_fire_concat, 1> > y("tb_output");
+        for (size_t i = 0; i < HWSIM_IN_SIZE; i += HWSIM_IN_BEAT) {
+            hwsim::beat<t_input, 4> b;
+            for (unsigned s = 0; s < HWSIM_IN_BEAT; s++) {
+                b[s] = hwsim::raw_to<hwsim::beat<t_input, 4>::value_type>(input[img * HWSIM_IN_SIZE + i + s]);
+            }
+            x.write(b);
         }
         top_fire(x, y);
-        if (!x.empty() || y.size() != HWSIM_OUT_SIZE) {
-            std::fprintf(stderr, "tb: image %lu: %lu inputs left unread, %lu outputs (expected %u)\n",
-                         (unsigned long)img, (unsigned long)x.size(), (unsigned long)y.size(), HWSIM_OUT_SIZE);
+        if (!x.empty() || y.size() * HWSIM_OUT_BEAT != HWSIM_OUT_SIZE) {
+            std::fprintf(stderr, "tb: image %lu: %lu input beats left unread, %lu output beats (expected %u)\n",
+                         (unsigned long)img, (unsigned long)x.size(), (unsigned long)y.size(),
+                         HWSIM_OUT_SIZE / HWSIM_OUT_BEAT);
             return 3;
         }
-        for (size_t i = 0; i < HWSIM_OUT_SIZE; i++) {
-            output[img * HWSIM_OUT_SIZE + i] = hwsim::raw_of<HWSIM_OUT_WIDTH, HWSIM_OUT_SIGNED>(y.read());
+        for (size_t i = 0; i < HWSIM_OUT_SIZE; i += HWSIM_OUT_BEAT) {
+            const hwsim::beat<t_fire_concat, 1> b = y.read();
+            for (unsigned s = 0; s < HWSIM_OUT_BEAT; s++) {
+                output[img * HWSIM_OUT_SIZE + i + s] = hwsim::raw_of<HWSIM_OUT_WIDTH, HWSIM_OUT_SIGNED>(b[s]);
+            }
         }
         std::fprintf(stderr, "tb: image %lu/%lu\n", (unsigned long)(img + 1), (unsigned long)images);
     }
@@ -64,6 +75,16 @@ int main(int argc, char **argv) {
         return 2;
     }
     std::fclose(f);
+    FILE *c = std::fopen(cyc_path, "w");
+    if (!c) {
+        std::fprintf(stderr, "tb: cannot write %s\n", cyc_path);
+        return 2;
+    }
+    std::fprintf(c, "images %lu\n", (unsigned long)images);
+    for (unsigned k = 0; k < HWSIM_KERNELS; k++) {
+        std::fprintf(c, "%u %llu\n", k, hwsim::cycle_counts()[k]);
+    }
+    std::fclose(c);
     std::vector<int64_t> expected;
     if (!read_file(exp_path, expected)) {
         return 0;
