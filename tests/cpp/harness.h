@@ -122,6 +122,58 @@ bool same_stream(hls::stream<T> &out, const std::vector<T> &expected, hls::strea
     return ok;
 }
 
+// --- beats (hwsim::beat<T, N>: B::value_type, B::size, operator[]) ------------------------------------
+
+// Writes v (a multiple of B::size values) as beats of B::size consecutive values.
+template <class B> void push_beats(hls::stream<B> &s, const std::vector<typename B::value_type> &v) {
+    for (unsigned i = 0; i + B::size <= v.size(); i += B::size) {
+        B b;
+        for (unsigned k = 0; k < B::size; k++) {
+            b[k] = v[i + k];
+        }
+        s.write(b);
+    }
+}
+
+// Reads every beat left in s; returns their values in stream order.
+template <class B> std::vector<typename B::value_type> drain_beats(hls::stream<B> &s) {
+    std::vector<typename B::value_type> v;
+    while (!s.empty()) {
+        B b = s.read();
+        for (unsigned k = 0; k < B::size; k++) {
+            v.push_back(b[k]);
+        }
+    }
+    return v;
+}
+
+// Bit-exact comparison of two value lists (sizes included).
+template <class T> bool same_values(const std::vector<T> &got, const std::vector<T> &want, const char *name) {
+    bool ok = got.size() == want.size();
+    if (!ok) {
+        std::printf("  %s: %zu values, expected %zu\n", name, got.size(), want.size());
+    }
+    unsigned shown = 0;
+    for (unsigned i = 0; i < got.size() && i < want.size(); i++) {
+        if (raw_of(got[i]) != raw_of(want[i])) {
+            if (shown++ < 3) {
+                std::printf("  %s: [%u] got %s expected %s\n", name, i, got[i].to_string().c_str(),
+                            want[i].to_string().c_str());
+            }
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// An iteration count compared with its formula.
+inline bool same_count(unsigned long long got, unsigned long long want, const char *name) {
+    if (got != want) {
+        std::printf("  %s: %llu iterations, expected %llu\n", name, got, want);
+    }
+    return got == want;
+}
+
 } // namespace th
 
 #endif
