@@ -66,14 +66,48 @@ NET_CASES = {
 }
 
 
-def _check(tmp_path, name, kwargs, doc, images=2):
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def folding(graph, kind):
+    """A `parallel` section: 'wide' (every conv / dense at pe = F, simd = C), or 'mixed' (pe and simd
+    small divisors that differ from layer to layer, and pools at pe 1, so that width converters
+    appear between most stages)."""
+    layers = {}
+    for i, l in enumerate(graph.layers):
+        if l.kind in ("conv", "dense"):
+            c = graph.in_shapes(l)[0][0]
+            src = l.inputs[0]
+            while graph.layer(src).wiring:
+                src = graph.layer(src).inputs[0]
+            c = graph.shape(src)[0]
+            f = graph.shape(l.name)[0]
+            if kind == "wide":
+                layers[l.name] = {"pe": f, "simd": c}
+            else:
+                layers[l.name] = {"pe": [d for d in _divisors(f) if d <= 1 + i % 4][-1],
+                                  "simd": [d for d in _divisors(c) if d <= 1 + (i + 1) % 3][-1]}
+        elif l.kind in ("maxpool", "avgpool") and kind == "mixed":
+            layers[l.name] = {"pe": 1}
+    return {"layers": layers}
+
+
+def _check(tmp_path, name, kwargs, doc, images=2, fold=None):
     g = build(name, **kwargs)
+    if fold is not None:
+        doc = {**(doc or {}), "parallel": folding(g, fold)}
     c = cfg.load(doc, g)
     out = generate_project(g, c, tmp_path / name, kwargs)
     assert lint(out) == []
     proj = project.read(out)
     res = compare(proj, images=images, seed=7, progress=False)
     assert res["mismatches"] == 0, res
+    # every kernel's counted iterations equal its plan's cycles
+    from hwsim.hw import pipeline
+    plan = pipeline.build(g, c)
+    assert res["cycles"]["kernels"] == len(plan.units) and res["cycles"]["differ"] == [], res["cycles"]
+    assert res["cycles"]["bottleneck"][2] == plan.bottleneck.cycles
     # the comparison is meaningful: the expected outputs are not constant
     from hwsim.sim import simulate
     x, _ = random_inputs(proj.graph, proj.config, images, 7)
@@ -89,8 +123,38 @@ def test_fire_bit_exact(tmp_path, case):
 
 
 @pytest.mark.parametrize("name", sorted(NET_CASES))
-def test_network_bit_exact(tmp_path, name):
-    _check(tmp_path, name, NET_CASES[name], None)
+@pytest.mark.parametrize("fold", [None, "mixed", "wide"])
+def test_network_bit_exact(tmp_path, name, fold):
+    """Every zoo network in CI at pe = simd = 1, at a mixed folding and at the widest one."""
+    _check(tmp_path, name, NET_CASES[name], None, fold=fold)
+
+
+@pytest.mark.parametrize("case", ["fire_8bit_narrow_sat_accum", "fire_4bit_wrap_accum", "fire_mixed_per_layer"])
+@pytest.mark.parametrize("fold", ["mixed", "wide"])
+def test_fire_folded_bit_exact(tmp_path, case, fold):
+    """Narrow saturating, wrapping and mixed accumulators at SIMD > 1. A saturating accumulator adds
+    in the kernel's order, which equals the simulator's on 1x1 kernels only: its 3x3 layer keeps
+    simd 1 (the combination is refused otherwise, see test_saturating_simd_on_3x3_is_refused)."""
+    kwargs, doc = FIRE_CASES[case]
+    g = build("fire", **kwargs)
+    par = folding(g, fold)
+    c0 = cfg.load(doc, g)
+    from hwsim.hw.pipeline import order_sensitive
+    for name, p in par["layers"].items():
+        if g.layer(name).kind == "conv" and g.layer(name).kernel != (1, 1) and order_sensitive(c0[name]):
+            p["simd"] = 1
+    doc = {**doc, "parallel": par}
+    _check(tmp_path, "fire", kwargs, doc)
+
+
+def test_saturating_simd_on_3x3_is_refused(tmp_path):
+    from hwsim.util.errors import InputError
+    kwargs, doc = FIRE_CASES["fire_8bit_narrow_sat_accum"]
+    g = build("fire", **kwargs)
+    c = cfg.load({**doc, "parallel": {"layers": {"fire.expand3x3": {"simd": 5}}}}, g)
+    with pytest.raises(InputError, match=r"fire.expand3x3: a saturating accumulator .* simd 5 on a 3x3 kernel"):
+        generate_project(g, c, tmp_path / "p", kwargs)
+    assert not (tmp_path / "p").exists()
 
 
 def test_csim_command_cache_and_mismatch_detection(tmp_path, capsys):
@@ -99,7 +163,9 @@ def test_csim_command_cache_and_mismatch_detection(tmp_path, capsys):
     exe = build_exe(out)
     stamp = exe.stat().st_mtime_ns
     assert cli.main(["csim", str(out), "--images", "3", "--seed", "1", "--quiet"]) == 0
-    assert capsys.readouterr().out.strip() == f"csim: 3 images, {3 * 10 * 6 * 6} values, 0 mismatches"
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == f"csim: 3 images, {3 * 10 * 6 * 6} values, 0 mismatches"
+    assert lines[1] == "cycles: 7 kernels, 0 differ from the plan; bottleneck fire.expand3x3 6480 cycles"
     assert build_exe(out) == exe and exe.stat().st_mtime_ns == stamp      # built once, reused
     assert (out / "tb_data" / "expected.bin").stat().st_size == 3 * 10 * 6 * 6 * 8
     # change the weights the expected outputs are computed from: the firmware no longer matches
@@ -167,7 +233,24 @@ def test_default_fire_project_csim_with_1_and_3_images(tmp_path, capsys, monkeyp
         capsys.readouterr()                  # the generate line
         for images in (1, 3):
             assert cli.main(["csim", str(out), "--images", str(images), "--quiet"]) == 0
-            assert capsys.readouterr().out.strip() == \
-                f"csim: {images} images, {images * 128 * 55 * 55} values, 0 mismatches"
+            lines = capsys.readouterr().out.strip().splitlines()
+            assert lines[0] == f"csim: {images} images, {images * 128 * 55 * 55} values, 0 mismatches"
+            assert lines[1].startswith("cycles: 7 kernels, 0 differ from the plan; bottleneck fire.expand3x3 ")
     finally:
         threads._LIMIT[:] = saved
+
+
+def test_cycle_counts_that_differ_from_the_plan_fail(tmp_path, capsys):
+    """A plan whose cycles disagree with the kernel's loop: csim names the unit and exits 1."""
+    import json
+    kwargs, doc = FIRE_CASES["fire_4bit_wrap_accum"]
+    g = build("fire", **kwargs)
+    out = generate_project(g, cfg.load(doc, g), tmp_path / "p", kwargs)
+    plan = json.loads((out / "plan.json").read_text())
+    unit = next(u for l in plan["layers"] for u in l["units"] if u["kind"] == "swu")
+    unit["cycles"] += 1
+    (out / "plan.json").write_text(json.dumps(plan))
+    assert cli.main(["csim", str(out), "--images", "1", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "cycles: 7 kernels, 1 differ from the plan" in captured.out
+    assert f"cycles: {unit['name']} counted {unit['cycles'] - 1} per image, the plan says {unit['cycles']}" in captured.err
