@@ -1,7 +1,7 @@
 """The hardware plan: what the generated design is, per kernel instance, in one frozen record.
 
 A `Unit` is one kernel call of the dataflow region: one pipelined loop (II=1 by construction, see
-templates/kernels/hwsim_fold.h) whose iteration count per image is `cycles`. A `LayerPlan` groups
+templates/kernels/hwsim_swu.h, hwsim_mvau.h, hwsim_stream.h) whose iteration count per image is `cycles`. A `LayerPlan` groups
 the units that implement one layer of the graph (width converters, sliding window, matrix-vector
 unit, fan-out splits). A `Stream` is one hls::stream between two units, `width` values per beat.
 `NetworkPlan` is the whole design: the budget (hwsim.hw.estimate) sums it and the code generator

@@ -1,4 +1,4 @@
-"""One function per kernel of templates/kernels/hwsim_fold.h: its loop count, memories, multipliers
+"""One function per kernel of templates/kernels (hwsim_swu.h, hwsim_mvau.h, hwsim_stream.h): its loop count, memories, multipliers
 and CONFIG_T fields, from the geometry and the folding. These are the only formulas of the design;
 C simulation counts the kernels' iterations and compares them with `cycles` (hwsim csim).
 

@@ -12,7 +12,7 @@
 //   max pool: the maximum in data_T over the window's taps (padding holds data_T's lowest value,
 //     so it never wins), then (res_T)max.
 //   avg pool (count_include_pad): accum_t a = 0; a = a + (accum_t)x per tap (padding adds 0);
-//     a /= taps as an int; (res_T)a.  `a /= N` keeps accum_t's fraction bits and truncates the raw
+//     a /= area (CONFIG_T::area, the window size KH x KW) as an int; (res_T)a.  `a /= N` keeps accum_t's fraction bits and truncates the raw
 //     quotient toward zero (tests/cpp/test_stream.cpp).
 //   global average pool: the same, per channel over all pixels, a /= pixels.
 //   concat: (res_T)x per value, a's cf1 beats then b's cf2 beats per pixel.  add: (res_T)(x + y).
