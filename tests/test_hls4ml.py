@@ -72,6 +72,34 @@ def test_fire_three_way(tmp_path, doc, io, tool):
         assert (other != sim).sum() > 0
 
 
+# Non-default foldings. FIRE: squeeze1x1 C 8, F 6, n_terms 8; expand1x1 C 6, F 8, n_terms 6;
+# expand3x3 C 6, F 8, n_terms 54. Requested reuse factor (n_terms // simd) * (F // pe) -> used:
+FOLDED = {  # squeeze 12 -> 8 (capped), expand1x1 1 (Latency), expand3x3 36 -> 27 (nearest divisor)
+    "parallel": {"default": {"pe": 2, "simd": 2},
+                 "layers": {"fire.expand1x1": {"pe": 8, "simd": 6}, "fire.expand3x3": {"pe": 4, "simd": 3}}}}
+FOLDED_EXACT = {  # squeeze 4 (pe 3, simd 4: 2 x 2), expand1x1 4 -> 3 (nearest), expand3x3 27 (as is)
+    "parallel": {"layers": {"fire.squeeze1x1": {"pe": 3, "simd": 4}, "fire.expand1x1": {"pe": 4, "simd": 3},
+                            "fire.expand3x3": {"pe": 8, "simd": 2}}}}
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("doc,io,rf,changed", [
+    (FOLDED, "parallel", {"fire.squeeze1x1": 8, "fire.expand1x1": 1, "fire.expand3x3": 27},
+     {"fire.squeeze1x1": (12, 8), "fire.expand3x3": (36, 27)}),
+    (FOLDED_EXACT, "stream", {"fire.squeeze1x1": 4, "fire.expand1x1": 3, "fire.expand3x3": 27},
+     {"fire.expand1x1": (4, 3)})], ids=["folded-parallel", "folded-exact-stream"])
+def test_fire_folded_three_way(tmp_path, doc, io, rf, changed):
+    import json
+    graph, config, x, sim, hls, h4 = three_way(tmp_path, "fire", FIRE, doc, io, "vitis")
+    _check(sim, hls, h4)
+    res = json.loads((tmp_path / "hls4ml" / hb.RESOLVED_FILE).read_text())
+    reuse = res.pop("reuse_factor")
+    assert {k: (v["requested"], v["used"]) for k, v in reuse.items()} == changed
+    assert all(config[k].reuse_factor == v["requested"] for k, v in reuse.items())
+    used = {v["from"]: (v["reuse_factor"], v["strategy"]) for v in res.values() if "strategy" in v}
+    assert used == {k: (r, "latency" if r == 1 else "resource") for k, r in rf.items()}
+
+
 @pytest.mark.csim
 @pytest.mark.parametrize("doc", [NARROW, LOSSLESS], ids=["narrow", "lossless"])
 def test_mini_three_way(tmp_path, doc):

@@ -113,10 +113,56 @@ def test_global_avgpool_exported_as_whole_map_avgpool(tmp_path):
 
 
 # --- reuse factor -----------------------------------------------------------------------------
-def test_config_refuses_reuse_factor_above_products():
-    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=4, size=4)
-    with pytest.raises(cfg.ConfigError, match="exceeds the 18 products"):
-        cfg.load({"parallel": {"layers": {"fire.expand3x3": {"reuse_factor": 19}}}}, g)
+def test_reuse_factor_choice_follows_hls4ml():
+    backend = hls4ml.backends.get_backend("Vitis")
+    for n_in in range(1, 41):
+        for n_out in (1, 2, 3, 4, 6, 7, 8):
+            rule = [rf for rf in range(1, n_in * n_out + 1) if hc.hls4ml_accepts(n_in, n_out, rf)]
+            assert rule == backend.get_valid_reuse_factors(n_in, n_out)
+            capped = [rf for rf in rule if rf <= n_in]
+            assert hc.accepted_reuse_factors(n_in, n_out) == capped
+            assert capped == [d for d in range(1, n_in + 1) if n_in % d == 0]
+            for requested in range(1, n_in * n_out + 1):
+                used, why = hc.reuse_factor_choice(requested, n_in, n_out)
+                # hls4ml's own nearest choice (ties: the smaller) over the capped list
+                assert used == backend.get_closest_reuse_factor(capped, requested)
+                assert (why is None) == (used == requested)
+                assert why is None or ("capped" in why) == (requested > n_in)
+
+
+def test_reuse_factor_choice_nearest_and_ties():
+    assert hc.reuse_factor_choice(27, 54, 8) == (27, None)
+    assert hc.reuse_factor_choice(36, 54, 8)[0] == 27          # 27 and 54 around it: 27 nearer
+    assert hc.reuse_factor_choice(45, 54, 8)[0] == 54
+    assert hc.reuse_factor_choice(6, 8, 3)[0] == 4             # 4 and 8 tie: the smaller
+    assert hc.reuse_factor_choice(2, 3, 5)[0] == 1             # 1 and 3 tie: 1 (Latency)
+    used, why = hc.reuse_factor_choice(432, 54, 8)             # pe = simd = 1: n_terms x F
+    assert used == 54 and why.startswith("capped at n_terms = 54")
+    used, why = hc.reuse_factor_choice(36, 54, 8)
+    assert why.startswith("hls4ml accepts 27 and 54 around it")
+
+
+def test_default_folding_is_capped_at_n_terms_and_recorded(tmp_path):
+    import json
+    g = zoo.build("fire", in_channels=4, squeeze=2, expand1x1=4, expand3x3=6, size=4)
+    doc = {"parallel": {"layers": {"fire.expand1x1": {"pe": 4, "simd": 2}}}}
+    c = cfg.load(doc, g)
+    # the default folding pe = simd = 1 asks for n_terms x F cycles: more than hls4ml can compute
+    assert c["fire.expand3x3"].reuse_factor == 18 * 6 and c["fire.squeeze1x1"].reuse_factor == 4 * 2
+    assert c["fire.expand1x1"].reuse_factor == 1
+    _quiet(hb.write_project, g, c, tmp_path, "vitis", "parallel")
+    res = json.loads((tmp_path / hb.RESOLVED_FILE).read_text())
+    reuse = res.pop("reuse_factor")
+    assert set(reuse) == {"fire.squeeze1x1", "fire.expand3x3"}
+    assert {k: (v["requested"], v["used"], v["n_terms"]) for k, v in reuse.items()} == {
+        "fire.squeeze1x1": (8, 4, 4), "fire.expand3x3": (108, 18, 18)}
+    assert all(v["reason"].startswith("capped at n_terms") for v in reuse.values())
+    by_layer = {v["from"]: v for v in res.values()}
+    assert (by_layer["fire.expand3x3"]["reuse_factor"], by_layer["fire.expand3x3"]["strategy"]) == (18, "resource")
+    assert (by_layer["fire.squeeze1x1"]["reuse_factor"], by_layer["fire.squeeze1x1"]["strategy"]) == (4, "resource")
+    assert (by_layer["fire.expand1x1"]["reuse_factor"], by_layer["fire.expand1x1"]["strategy"]) == (1, "latency")
+    # hls4ml printed no reuse-factor warning: it took every value as handed to it
+    assert "Invalid ReuseFactor" not in (tmp_path / hb.LOG_FILE).read_text()
 
 
 # --- weights as text --------------------------------------------------------------------------

@@ -5,7 +5,10 @@ and `hwsim csim DIR` reach it:
 - `write_project(graph, config, folder, tool, io)` converts through hls4ml's PyTorch frontend
   (hwsim.backends.hls4ml.convert), writes hls4ml's project (firmware/, build_lib.sh, hls4ml_config.yml,
   ...) and beside it `hls4ml_resolved.json` (every hls4ml layer with the types, reuse factor and
-  strategy hls4ml resolved; they were checked against the Config) and `hls4ml_project.json` (io
+  strategy hls4ml resolved; they were checked against the Config and the plan; and under
+  "reuse_factor", per graph layer whose folding hls4ml cannot take as is: the requested reuse
+  factor (hwsim's, from pe / simd), the one used, n_terms, pe, simd and why: see
+  hwsim.backends.hls4ml.convert, "ReuseFactor") and `hls4ml_project.json` (io
   type, tool, channels-last layout, output size and type, graph layer -> hls4ml layer names).
   The caller (hwsim.backends.project.generate_project) adds `hwsim_project.json` (model, kwargs,
   config document, backend, options: io) and `weights.npz`; `generate(...)` does all of it in one call.

@@ -5,12 +5,32 @@ with modes, which hls4ml parses; no 'auto' is left for hls4ml to infer):
 - input:   `result` = the config's input type. The model is converted with
            ChannelsLastConversion='internal': hls4ml takes (and returns) channels-last data and no
            transpose layer (with its own result type) is inserted.
-- conv / dense: weight, bias, accum, result; ReuseFactor; Strategy Latency when RF == 1, else
-           Resource. Weights and biases are handed to hls4ml already quantized to their types, so the
-           decimal text hls4ml writes them as (`{:.Ff}`, F = fractional bits) is exact.
+- conv / dense: weight, bias, accum, result; ReuseFactor (below); Strategy Latency when the RF
+           used is 1, else Resource. Weights and biases are handed to hls4ml already quantized to
+           their types, so the decimal text hls4ml writes them as (`{:.Ff}`, F = fractional bits) is
+           exact.
 - relu:    result. max pool: accum = the input type (io_parallel casts the window maximum to
            accum_t before the result), result. avg pool / global average pool: accum, result.
 - concat, add: result. Dropout is skipped by hls4ml (identity).
+
+ReuseFactor carries hwsim's folding: the requested RF is LayerConfig.reuse_factor =
+(n_terms // simd) * (F // pe), n_terms = C x KH x KW for a conv (the input features for a dense),
+F = output channels (features). It is used as is when it is *accepted*; otherwise the accepted RF
+nearest to it (on a tie the smaller) is used (`reuse_factor_choice`). Accepted means both:
+- hls4ml 1.3.0 accepts it for the layer: FPGABackend._validate_reuse_factor(n_in, n_out, rf), with
+  n_in, n_out from get_layer_mult_size: n_chan x filt_height x filt_width and n_filt for Conv2D
+  (PointwiseConv2D too), in io_parallel and io_stream alike; n_in and n_out for Dense. That is
+  n_in = n_terms, n_out = F. hls4ml itself would silently replace a rejected RF by its closest valid
+  one (set_closest_reuse_factor, a console warning only).
+- not above n_terms: with the Resource strategy and RF > kernel area x input channels hls4ml's Vitis
+  kernels compute wrong results (its io_parallel conv asserts "This function is correct only for
+  RF <= FILT_HEIGHT * FILT_WIDTH * N_CHAN"; measured on a fire module, Vitis io_parallel with the
+  uncapped default RF: 905 of 1728 outputs wrong). The bound applies to every tool and io type.
+Up to n_terms hls4ml's rule reduces to: rf divides n_terms; so the accepted RFs are the divisors of
+n_terms, n_out plays no part. hwsim's default folding (pe = simd = 1, RF = n_terms x F) becomes
+n_terms. Each layer whose RF changed is listed in `Plan.reuse` (requested, used, n_terms, pe,
+simd, reason), which the bridge writes to hls4ml_resolved.json under "reuse_factor"; after
+conversion the RF and strategy hls4ml resolved are checked against the ones asked for.
 
 hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line ValueError:
 - ceil-mode max pools (hls4ml ignores `ceil_mode`): when the pool reads a ReLU output (values
@@ -20,7 +40,7 @@ hls4ml limits for SqueezeNet-style nets, each handled or refused with a one-line
 - io_stream pooling needs pool size == stride and no padding: refused otherwise (use io_parallel).
 - no AdaptiveAvgPool2d: GlobalAvgPool is exported as an AvgPool2d over the whole map.
 - Vitis + Resource strategy with ReuseFactor > kernel area x input channels computes wrong
-  results: config loading refuses such a reuse factor for every backend.
+  results: the RF handed to hls4ml is capped at n_terms (above) for every tool.
 Also refused, because hls4ml's arithmetic differs there (README: "Known hls4ml differences"): saturating accumulators
 (hls4ml's summation order differs), pool accumulators with parity/sign-dependent rounding, padded
 max pools on unsigned types (hls4ml's pad value is large), signed ap_int<2> weights (ternary).
@@ -28,6 +48,7 @@ After conversion every layer's types are read back from hls4ml and checked again
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
@@ -52,6 +73,38 @@ class Plan:
     names: Mapping[str, tuple[str, ...]]       # graph layer -> hls4ml layer names (pad first)
     layer_config: Mapping[str, dict]           # hls4ml layer name -> hls4ml LayerName config
     ceil_pads: Mapping[str, tuple[int, int]]   # graph layer -> (bottom, right) zero padding
+    reuse: Mapping[str, dict]                  # graph layer whose RF changed -> requested, used, reason
+
+
+def hls4ml_accepts(n_in: int, n_out: int, rf: int) -> bool:
+    """hls4ml 1.3.0's own rule (FPGABackend._validate_reuse_factor), for a layer of n_in x n_out
+    products (get_layer_mult_size); tests compare it with hls4ml's."""
+    multiplier_limit = -(-(n_in * n_out) // min(n_in, rf))
+    return (((multiplier_limit % n_out) == 0 or rf >= n_in) and (rf % n_in == 0 or rf < n_in)
+            and (n_in * n_out) % rf == 0)
+
+
+def accepted_reuse_factors(n_terms: int, n_out: int) -> list[int]:
+    """The reuse factors the bridge may hand hls4ml, ascending: accepted by hls4ml and not above
+    n_terms (the Resource strategy's bound). They are the divisors of n_terms."""
+    return [rf for rf in range(1, n_terms + 1) if n_terms % rf == 0 and hls4ml_accepts(n_terms, n_out, rf)]
+
+
+def reuse_factor_choice(requested: int, n_terms: int, n_out: int) -> tuple[int, str | None]:
+    """(used RF, reason or None when used == requested): `requested` when it is accepted, else
+    the nearest accepted one (on a tie the smaller)."""
+    valid = accepted_reuse_factors(n_terms, n_out)
+    if requested in valid:
+        return requested, None
+    if requested > n_terms:
+        return n_terms, (f"capped at n_terms = {n_terms}: with a larger ReuseFactor hls4ml's Resource "
+                         "strategy computes wrong results (kernel area x input channels, or input "
+                         "features)")
+    lo = max(r for r in valid if r < requested)
+    hi = min(r for r in valid if r > requested)
+    used = hi if hi - requested < requested - lo else lo
+    return used, (f"hls4ml accepts {lo} and {hi} around it (up to n_terms = {n_terms} it accepts the "
+                  f"divisors of n_terms only); nearest, the smaller on a tie")
 
 
 def nonnegative(graph: Graph, name: str) -> bool:
@@ -196,7 +249,7 @@ def plan(graph: Graph, config: Config, module, pads: Mapping[str, tuple[int, int
                 names.setdefault(pending[fn].pop(0), []).append(node.name)
             elif fn != "flatten":
                 raise ValueError(f"unexpected function {fn!r} in the traced module")
-    layer_cfg = {}
+    layer_cfg, reuse = {}, {}
     for layer in graph.layers:
         if layer.kind in ("dropout", "flatten"):
             continue
@@ -206,19 +259,27 @@ def plan(graph: Graph, config: Config, module, pads: Mapping[str, tuple[int, int
             raise ValueError(f"layer {layer.name}: not found in the traced PyTorch module")
         if layer.name in pads:
             layer_cfg[hnames[0]] = {"Precision": {"result": str(lc.inputs[0])}}
-        layer_cfg[hnames[-1]] = _layer_config(layer, lc)
+        rf = None
+        if layer.kind in ("conv", "dense"):
+            w_shape = graph.weight_shapes(layer)["weight"]
+            n_terms, n_out = math.prod(w_shape[1:]), w_shape[0]
+            rf, why = reuse_factor_choice(lc.reuse_factor, n_terms, n_out)
+            if why is not None:
+                reuse[layer.name] = {"requested": lc.reuse_factor, "used": rf, "n_terms": n_terms,
+                                     "pe": lc.pe, "simd": lc.simd, "reason": why}
+        layer_cfg[hnames[-1]] = _layer_config(layer, lc, rf)
     return Plan(MappingProxyType({k: tuple(v) for k, v in names.items()}), MappingProxyType(layer_cfg),
-                MappingProxyType(dict(pads)))
+                MappingProxyType(dict(pads)), MappingProxyType(reuse))
 
 
-def _layer_config(layer, lc: LayerConfig) -> dict:
+def _layer_config(layer, lc: LayerConfig, rf: int | None) -> dict:
     prec = {"result": str(lc.result)}
     d: dict = {"Precision": prec}
     if layer.kind in ("conv", "dense"):
         prec.update(weight=str(lc.weight), accum=str(lc.accum))
         prec["bias"] = str(lc.bias) if lc.bias is not None else str(lc.result)
-        d["ReuseFactor"] = lc.reuse_factor
-        d["Strategy"] = "Latency" if lc.reuse_factor == 1 else "Resource"
+        d["ReuseFactor"] = rf
+        d["Strategy"] = "Latency" if rf == 1 else "Resource"
     elif layer.kind == "maxpool":
         prec["accum"] = str(lc.inputs[0])
     elif layer.kind in ("avgpool", "gap"):
@@ -248,6 +309,7 @@ def convert(graph: Graph, config: Config, output_dir, tool: str = "vitis", io: s
         module, output_dir=str(output_dir), project_name=project_name, backend=_BACKEND[tool],
         io_type=f"io_{io}", hls_config=hls_config(graph, config, p))
     verify_types(model, p)
+    verify_reuse_factors(model, p)
     return model, p
 
 
@@ -272,8 +334,32 @@ def verify_types(model, p: Plan) -> None:
                 raise ValueError(f"hls4ml layer {hname}: {key} type is {got}, asked for {want}")
 
 
+def verify_reuse_factors(model, p: Plan) -> None:
+    """Raise ValueError when hls4ml changed a layer's reuse factor or strategy, or counts its
+    products otherwise than the bridge (n_in x n_out)."""
+    layers = {l.name: l for l in model.get_layers()}
+    for hname, lcfg in p.layer_config.items():
+        if "ReuseFactor" not in lcfg:
+            continue
+        layer = layers[hname]
+        got, want = layer.get_attr("reuse_factor"), lcfg["ReuseFactor"]
+        strategy = str(layer.get_attr("strategy", "")).lower()
+        if got != want or strategy != lcfg["Strategy"].lower():
+            raise ValueError(f"hls4ml layer {hname}: reuse factor {got} ({strategy}), asked for "
+                             f"{want} ({lcfg['Strategy']})")
+        n_in = model.config.backend.get_layer_mult_size(layer)[0]
+        if want > n_in or n_in % want:
+            raise ValueError(f"hls4ml layer {hname}: reuse factor {want} is not a divisor of its "
+                             f"{n_in} products per output")
+
+
+REUSE_KEY = "reuse_factor"     # the section of resolved_config listing the changed reuse factors
+
+
 def resolved_config(model, graph: Graph, p: Plan) -> dict:
-    """Per hls4ml layer: class, types and reuse factor as hls4ml resolved them (for the project)."""
+    """Per hls4ml layer: class, types and reuse factor as hls4ml resolved them (for the project);
+    under REUSE_KEY, per graph layer whose reuse factor the bridge changed: requested (hwsim's
+    LayerConfig.reuse_factor), used (handed to hls4ml), n_terms, pe, simd, reason."""
     owner = {h: g for g, hs in p.names.items() for h in hs}
     out = {}
     for layer in model.get_layers():
@@ -286,4 +372,7 @@ def resolved_config(model, graph: Graph, p: Plan) -> dict:
             if layer.get_attr(key) is not None:
                 d[key] = layer.get_attr(key)
         out[layer.name] = d
+    if REUSE_KEY in out:
+        raise ValueError(f"an hls4ml layer is named {REUSE_KEY!r}, the key of the reuse factor section")
+    out[REUSE_KEY] = {name: dict(v) for name, v in p.reuse.items()}
     return out
