@@ -289,8 +289,10 @@ class _Builder:
                                  _window_beats(u))
                 emit(u, ins, [out], layer.name)
                 ins = [out]
-            fan_out(o, ins[0]) if o != self.out_owner else None
+            if o != self.out_owner:
+                fan_out(o, ins[0])
 
+        srcs_of = {layer.name: srcs for layer, srcs in self.nodes}
         st = {n: Stream(**d) for n, d in streams.items()}
         st = self._skew(st, units)
         plans = []
@@ -299,29 +301,24 @@ class _Builder:
             fifos = tuple(U.fifo(f"fifo {s.name}" if s.role == "fifo" else f"skew fifo {s.name}", s.width, s.bits,
                                  s.depth, self.dev)
                           for s in st.values() if s.consumer and any(u.name == s.consumer for u in us))
-            plans.append(self._layer_plan(layer, us, fifos, node_w))
+            plans.append(self._layer_plan(layer, us, fifos, node_w, srcs_of))
         return NetworkPlan(g.name, tuple(plans), tuple(units), tuple(st.values()), INPUT, OUTPUT,
                            dict(self.owner))
 
-    def _layer_plan(self, layer, us, fifos, node_w) -> LayerPlan:
+    def _layer_plan(self, layer, us, fifos, node_w, srcs) -> LayerPlan:
+        """pe = values per beat leaving; simd = values per beat its compute unit reads; in_width =
+        values per beat arriving (before any converter)."""
         name = layer.name
         if name in node_w:
             ins_w, out_w = node_w[name]
-            simd = ins_w[0]
-            in_w = self.width[self.nodes[[l.name for l, _ in self.nodes].index(name)][1][0]]
-            note = self.notes.get(name, "")
-            return LayerPlan(name, layer.kind, out_w, simd, in_w, out_w, us, fifos, note)
-        o = self.owner.get(name, name)
-        w = self.width.get(o, 1)
+            return LayerPlan(name, layer.kind, out_w, ins_w[0], self.width[srcs[name][0]], out_w, us, fifos,
+                             self.notes.get(name, ""))
+        w = self.width.get(self.owner.get(name, name), 1)
         return LayerPlan(name, layer.kind, w, w, w, w, us, fifos, self.notes.get(name, ""))
 
     def _skew(self, st: dict[str, Stream], units: list[Unit]) -> dict[str, Stream]:
         """Deepen the faster input of every concat / add (module doc)."""
-        lag: dict[str, float] = {INPUT: 0.0}
-        by_out = {}
-        for u in units:
-            for s in u.outputs:
-                by_out[s] = u
+        lag: dict[str, float] = {INPUT: 0.0}      # pixels of its own map a stream is behind the input
         for u in units:
             base = max((lag[s] for s in u.inputs), default=0.0)
             px_in = st[u.inputs[0]].pixels if u.inputs else 1
