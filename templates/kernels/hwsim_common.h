@@ -12,7 +12,7 @@
 // - All sizes and types come from CONFIG_T.
 // - Weights and biases arrive as arrays of a plain integer type holding the RAW two's-complement bits
 //   of the fixed-point value (the low W bits are used); raw_to<T>() turns them into T.
-// - Weight layout: PyTorch (out, in, kh, kw) flattened; biases (out,).
+// - Weight layout: hwsim_mvau.h (PE memories of SIMD-value words, terms in arrival order).
 // Synthesizable for Vitis HLS / Vivado HLS: no dynamic allocation, no recursion, no STL, no virtuals.
 #ifndef HWSIM_COMMON_H_
 #define HWSIM_COMMON_H_
@@ -61,10 +61,14 @@ inline unsigned long long *cycle_counts() {
 #define HWSIM_COUNT(id)
 #endif
 
+// (ap_fixed_base::setBits keeps the low W bits of its argument; a negative raw value converts to
+// its two's complement first, so the low W bits are the same. About 3x faster in C simulation than
+// a range assignment, the same bits: tests/cpp/test_stream.cpp checks every W against it.)
 template <class T, class raw_T> inline T raw_to(raw_T raw) {
     HWSIM_PRAGMA(HLS INLINE)
-    T v = 0;
-    v.range(T::width - 1, 0) = raw;
+    static_assert(T::width <= 64, "raw_to: at most 64 bits");
+    T v;
+    v.setBits((ap_ulong)(long long)raw);
     return v;
 }
 

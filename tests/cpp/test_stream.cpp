@@ -30,6 +30,29 @@ template <class T> void check_division_rule(Counter &t, const char *name, unsign
     t.record(ok && saw_negative_remainder, name);
 }
 
+// raw_to<T>(raw) (setBits) equals the range assignment of the raw bits, for every width up to 64,
+// signed and unsigned, raw held sign-extended in the narrowest integer type (as weights.cpp does).
+template <class T, class raw_T> void check_raw_to(Counter &t, const char *name, unsigned seed) {
+    Rng rng(seed);
+    bool ok = true;
+    for (int i = 0; i < 3000; i++) {
+        uint64_t bits = rng.next();
+        if (T::width < 64) bits &= (1ULL << T::width) - 1;
+        long long sx = (long long)bits;
+        if (th::is_signed<T>() && T::width < 64 && ((bits >> (T::width - 1)) & 1)) sx -= (long long)(1ULL << T::width);
+        const raw_T raw = (raw_T)sx;
+        T want = 0;
+        want.range(T::width - 1, 0) = bits;
+        const T got = hwsim::raw_to<T>(raw);
+        if (got != want || got.range(T::width - 1, 0) != want.range(T::width - 1, 0)) {
+            if (ok) std::printf("  %s: raw %lld gave %s, want %s\n", name, sx, got.to_string().c_str(),
+                                want.to_string().c_str());
+            ok = false;
+        }
+    }
+    t.record(ok, name);
+}
+
 // a / n by the rule above, written with integers.
 template <class T> T divided(const T &a, int n) { return th::from_raw<T>(th::raw_of(a) / n); }
 
@@ -270,6 +293,19 @@ int main() {
     check_division_rule<ap_fixed<20, 8, AP_RND, AP_SAT> >(t, "div_rule_rnd_sat", 2);
     check_division_rule<ap_fixed<12, 2, AP_RND_CONV, AP_WRAP> >(t, "div_rule_rnd_conv", 3);
     check_division_rule<ap_ufixed<16, 6, AP_RND> >(t, "div_rule_unsigned", 4);
+    check_raw_to<ap_fixed<1, 1>, int8_t>(t, "raw_to_1", 1);
+    check_raw_to<ap_fixed<4, 2>, int8_t>(t, "raw_to_4", 2);
+    check_raw_to<ap_fixed<8, 1, AP_RND_CONV, AP_SAT>, int8_t>(t, "raw_to_8", 3);
+    check_raw_to<ap_fixed<9, 3>, int16_t>(t, "raw_to_9", 4);
+    check_raw_to<ap_fixed<16, 6>, int16_t>(t, "raw_to_16", 5);
+    check_raw_to<ap_fixed<17, 3>, int32_t>(t, "raw_to_17", 6);
+    check_raw_to<ap_fixed<32, 16>, int32_t>(t, "raw_to_32", 7);
+    check_raw_to<ap_fixed<33, 5>, int64_t>(t, "raw_to_33", 8);
+    check_raw_to<ap_fixed<63, 10>, int64_t>(t, "raw_to_63", 9);
+    check_raw_to<ap_fixed<64, 32>, int64_t>(t, "raw_to_64", 10);
+    check_raw_to<ap_ufixed<8, 3>, uint8_t>(t, "raw_to_u8", 11);
+    check_raw_to<ap_ufixed<16, 6>, uint16_t>(t, "raw_to_u16", 12);
+    check_raw_to<ap_ufixed<64, 1>, uint64_t>(t, "raw_to_u64", 13);
     for (unsigned seed = 1; seed <= 2; seed++) {
         //                         PIX C PE TAPS
         run_pool<d8, d8, PoolCfg<5, 4, 2, 9>, false>(t, "max_taps9_pe2", seed);
