@@ -116,7 +116,8 @@ def test_document_round_trips_through_yaml_and_the_cli_resolver(net, val, tmp_pa
     graph, config = common.resolve(args)
     assert str(graph) == str(net)
     assert all(np.array_equal(net.weights[k]["weight"], graph.weights[k]["weight"]) for k in net.weights)
-    assert config.to_dict()["layers"] == cfg.load({"precision": prec}, net).to_dict()["layers"]
+    par = {"default": {"reuse_factor": "auto"}}
+    assert config.to_dict()["layers"] == cfg.load({"precision": prec, "parallel": par}, net).to_dict()["layers"]
 
 
 @pytest.fixture(scope="module")

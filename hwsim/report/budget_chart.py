@@ -8,7 +8,7 @@ Two panels, read top to bottom:
   (`fire2.squeeze1x1`, `fire2.expand3x3`, ... -> `fire2`; `conv1` and `conv1.relu` -> `conv1`).
   A network that is a single module (the `fire` net) is shown per layer. In the layer architecture
   the feature maps are one shared pool, drawn as the last row.
-The budget is not drawn on the module panel: with SqueezeNet's 1.41 MiB against 10 MiB it would
+The budget is not drawn on the module panel: with SqueezeNet 1.1's 1.62 MiB against 10 MiB it would
 squeeze every bar into the bottom of the axis.
 """
 from __future__ import annotations
