@@ -101,7 +101,7 @@ def _verdict(args, found, ma, target) -> int:
         over = ", ".join(f"{c.resource} {c.used} > {c.available}" for c in ma.checks if not c.ok)
         why = over or f"{ma.totals.onchip_bits} > {ma.budget_bits} bits"
         print(f"tune: the tuned network does not fit the {target}: {why}"
-              + (" (DSPs follow parallel.reuse_factor, not the widths)" if "DSP" in over else ""),
+              + (" (DSPs follow the folding, parallel pe x simd, not the widths)" if "DSP" in over else ""),
               file=sys.stderr)
         return EXIT_NO_FIT
     return 0

@@ -12,11 +12,13 @@
 // is channel cf * SIMD + s at padded position (oh * SH + kh, ow * SW + kw); a padding position (or
 // one past the input in ceil mode) gives the pad value and is never stored.
 //
-// Schedule (hwsim.hw.units.swu_cycles models the same count; BOUND only bounds the loop): the buffer holds `rows` input rows of
-// W x C/SIMD words, row r in slot r % rows. Step 0 reads the input rows among padded rows
-// [0, KH). Step s = 1 .. OH emits output row s - 1 (OW x C/SIMD x KH x KW beats) and, in the same
-// iterations, reads the input rows among padded rows [(s-1) SH + KH, s SH + KH): they go to slots
-// that output row s - 1 does not use. A step lasts max(emits, reads) iterations.
+// Schedule: the buffer holds `rows` input rows of W x C/SIMD words, row r in slot r % rows. Step 0
+// reads the input rows among padded rows [0, KH). Step s = 1 .. OH emits output row s - 1
+// (OW x C/SIMD x KH x KW beats) and, in the same iterations, reads the input rows among padded rows
+// [(s-1) SH + KH, s SH + KH): they go to slots that output row s - 1 does not use. A step lasts
+// max(emits, reads) iterations. The loop runs TOTAL iterations, the schedule's length in closed
+// form (window_cycles_of), a constant trip count; hwsim.hw.units.swu_cycles sums the same steps
+// one by one, and C simulation compares the two.
 #ifndef HWSIM_SWU_H_
 #define HWSIM_SWU_H_
 
@@ -32,6 +34,24 @@ constexpr unsigned real_rows(unsigned lo, unsigned hi, unsigned pad, unsigned n)
     return (hi < pad + n ? hi : pad + n) > (lo > pad ? lo : pad)
                ? (hi < pad + n ? hi : pad + n) - (lo > pad ? lo : pad)
                : 0;
+}
+
+constexpr unsigned long umax(unsigned long a, unsigned long b) { return a > b ? a : b; }
+
+// Steps s = 1 .. oh that read a full stride of sh rows: m = pad + n - kh input rows follow the
+// first kh padded rows, and step s reads min(sh, max(0, m - (s - 1) sh)) of them.
+constexpr unsigned long window_full_steps(long m, unsigned sh, unsigned oh) {
+    return m < 0 ? 0 : ((unsigned long)m / sh < oh ? (unsigned long)m / sh : oh);
+}
+
+// Iterations of the whole schedule (the header comment): step 0, the full steps, the one partial
+// step, then steps that only emit. Closed form, so that the loop has a constant trip count.
+constexpr unsigned long window_cycles_of(long m, unsigned full, unsigned sh, unsigned oh, unsigned long first,
+                                         unsigned long row_words, unsigned long emit) {
+    return first + full * umax(emit, sh * row_words) +
+           (full < oh ? umax(emit, (m < 0 ? 0UL : (unsigned long)(m - (long)full * sh)) * row_words) +
+                            (oh - full - 1) * emit
+                      : 0);
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
@@ -52,8 +72,10 @@ void sliding_window(hls::stream<data_T> &in, hls::stream<res_T> &out) {
     static const unsigned ROWS = CONFIG_T::rows;
     static const unsigned ROW_WORDS = W * CF;
     static const unsigned EMIT = OW * CF * KH * KW;
-    static const unsigned long STEP_MAX = EMIT > SH * ROW_WORDS ? EMIT : SH * ROW_WORDS;
-    static const unsigned long BOUND = real_rows(0, KH, PH, H) * (unsigned long)ROW_WORDS + OH * STEP_MAX;
+    static const long M = (long)PH + H - KH;
+    static const unsigned long TOTAL = window_cycles_of(M, window_full_steps(M, SH, OH), SH, OH,
+                                                        real_rows(0, KH, PH, H) * (unsigned long)ROW_WORDS,
+                                                        ROW_WORDS, EMIT);
     static_assert(data_T::size == SIMD && res_T::size == SIMD, "sliding_window: beats of simd values");
     static_assert(CONFIG_T::n_chan % SIMD == 0, "sliding_window: simd must divide n_chan");
     static_assert(ROWS == KH + SH, "sliding_window: rows must be filt_height + stride_height");
@@ -70,7 +92,7 @@ void sliding_window(hls::stream<data_T> &in, hls::stream<res_T> &out) {
     unsigned r_slot = 0, r_word = 0;                        // next word to store
     unsigned e_ow = 0, e_cf = 0, e_kh = 0, e_kw = 0;        // next beat to emit
 Window:
-    for (unsigned long i = 0; i < BOUND; i++) {
+    for (unsigned long i = 0; i < TOTAL; i++) {
         HWSIM_PRAGMA(HLS PIPELINE II = 1)
         HWSIM_COUNT(CONFIG_T::counter);
         if (k < reads) {
@@ -109,9 +131,6 @@ Window:
             }
         }
         if (++k == len) {
-            if (step == OH) {
-                break;
-            }
             step++;
             k = 0;
             reads = real_rows((step - 1) * SH + KH, step * SH + KH, PH, H) * ROW_WORDS;

@@ -106,6 +106,8 @@ int main() {
         run<d8, Cfg<6, 5, 4, 2, 5, 5, 1, 1, 2, 2, false, false> >(t, "conv5x5_p2", seed);
         run<d8, Cfg<3, 3, 4, 4, 3, 3, 1, 1, 0, 0, false, false> >(t, "conv3x3_single_output", seed);
         run<d8, Cfg<2, 1, 2, 1, 3, 3, 1, 1, 1, 1, false, false> >(t, "conv3x3_p1_input_smaller_than_kernel", seed);
+        run<d8, Cfg<1, 1, 2, 1, 3, 3, 1, 1, 1, 1, false, false> >(t, "conv3x3_p1_1x1_input", seed);
+        run<d8, Cfg<1, 3, 4, 2, 3, 3, 1, 1, 1, 1, false, false> >(t, "conv3x3_p1_one_row_input", seed);
         run<d8, Cfg<8, 7, 2, 2, 2, 2, 3, 3, 1, 1, true, true> >(t, "maxpool2x2_s3_p1_stride_gt_kernel", seed);
     }
     return t.finish();
