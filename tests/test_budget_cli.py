@@ -47,7 +47,7 @@ def test_json_schema(capsys):
                 "lutram_bits", "dsp", "cycles"):
         assert key in d["layers"][1]
     assert d["device"]["name"] == "Alveo U250"
-    assert {c["resource"] for c in d["device"]["checks"]} == {"BRAM18", "URAM", "DSP"}
+    assert {c["resource"] for c in d["device"]["checks"]} == {"BRAM18", "URAM", "DSP", "LUT"}
     assert d["totals"]["onchip_bits"] == d["totals"]["weight_bits"] + d["totals"]["activation_bits"]
 
 

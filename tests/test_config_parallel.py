@@ -64,7 +64,7 @@ def test_builtin_default_is_pe_1_simd_1(fire):
     # stages without weights: the planner chooses; fused / wiring layers have no folding
     for name in ("input", "fire.concat", "fire.squeeze1x1.relu"):
         assert c[name].pe is None and c[name].simd is None
-    assert cfg.BUILTIN_PARALLEL == {"pe": 1, "simd": 1, "ram_style": "auto"}
+    assert cfg.BUILTIN_PARALLEL == {"pe": 1, "simd": 1, "ram_style": "auto", "mult_style": "auto"}
 
 
 def test_per_layer_pe_simd_and_default(fire):
@@ -214,8 +214,8 @@ def test_round_trip_through_the_document(mini):
                      default={"pe": 2, "simd": 2}), mini)
     doc = cfg.to_document(c)
     written = doc["parallel"]["layers"]
-    assert written["conv1"] == {"pe": 16, "simd": 1, "ram_style": "auto"}
-    assert written["fire2.expand3x3"] == {"pe": 32, "simd": 2, "ram_style": "bram"}   # 36 = (72/2)*(32/32)
+    assert written["conv1"] == {"pe": 16, "simd": 1, "ram_style": "auto", "mult_style": "auto"}
+    assert written["fire2.expand3x3"] == {"pe": 32, "simd": 2, "ram_style": "bram", "mult_style": "auto"}   # 36 = (72/2)*(32/32)
     assert written["pool1"] == {"pe": 8} and written["input"] == {"pe": 1}
     assert "pool3" not in written and "conv1.relu" not in written
     assert not any("reuse_factor" in e for e in written.values())
@@ -247,4 +247,15 @@ def test_the_docstring_example_loads():
     c = cfg.load(section, g)
     assert (c["conv1"].pe, c["conv1"].simd) == (16, 3)
     assert c["fire2.expand3x3"].reuse_factor == 36 and c["pool1"].pe == 8
-    assert re.search(r"Built-in default: pe 1, simd 1, ram_style auto", doc)
+    assert re.search(r"Built-in default:\s+pe 1, simd 1, ram_style auto, mult_style auto", doc)
+
+
+def test_mult_style_per_layer_and_default():
+    g = zoo.build("fire", in_channels=12, squeeze=6, expand1x1=8, expand3x3=8, size=9)
+    c = cfg.load({"parallel": {"default": {"mult_style": "lut"}, "layers": {"fire.expand3x3": {"mult_style": "dsp"}}}}, g)
+    assert (c["fire.squeeze1x1"].mult_style, c["fire.expand3x3"].mult_style) == ("lut", "dsp")
+    assert cfg.load(None, g)["fire.expand1x1"].mult_style == "auto"
+    with pytest.raises(cfg.ConfigError, match=r"mult_style 'fabric' is not one of auto, dsp, lut"):
+        cfg.load({"parallel": {"layers": {"fire.expand3x3": {"mult_style": "fabric"}}}}, g)
+    with pytest.raises(cfg.ConfigError, match=r"pool|takes pe only"):
+        cfg.load({"parallel": {"layers": {"fire.concat": {"mult_style": "lut"}}}}, g)

@@ -254,3 +254,14 @@ def test_cycle_counts_that_differ_from_the_plan_fail(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "cycles: 7 kernels, 1 differ from the plan" in captured.out
     assert f"cycles: {unit['name']} counted {unit['cycles'] - 1} per image, the plan says {unit['cycles']}" in captured.err
+
+
+def test_fire_with_lut_multipliers_bit_exact(tmp_path):
+    """Products bound to LUTs (mult_style lut) compute the same values and cycles."""
+    kwargs, doc = FIRE_CASES["fire_mixed_per_layer"]
+    g = build("fire", **kwargs)
+    par = folding(g, "mixed")
+    for p in par["layers"].values():
+        if "simd" in p:
+            p["mult_style"] = "lut"
+    _check(tmp_path, "fire", kwargs, {**doc, "parallel": par})

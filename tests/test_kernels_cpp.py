@@ -22,7 +22,7 @@ SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 
 # Directives accepted by Vivado HLS / Vitis HLS that the kernels may use.
 KNOWN_PRAGMAS = {"PIPELINE", "UNROLL", "INLINE", "ARRAY_PARTITION", "ARRAY_RESHAPE", "DATAFLOW", "STREAM",
-                 "LOOP_TRIPCOUNT", "LOOP_FLATTEN", "RESOURCE", "BIND_STORAGE", "INTERFACE", "DEPENDENCE",
+                 "LOOP_TRIPCOUNT", "LOOP_FLATTEN", "RESOURCE", "BIND_STORAGE", "BIND_OP", "INTERFACE", "DEPENDENCE",
                  "ALLOCATION"}
 FORBIDDEN = {
     r"\bnew\b": "dynamic allocation",

@@ -148,3 +148,38 @@ def test_folding_that_does_not_divide_names_the_valid_values():
         cfg.load({"parallel": {"layers": {"fire.expand3x3": {"pe": 3}}}}, g)
     with pytest.raises((cfg.ConfigError, InputError), match=r"fire.concat: pe 16"):
         cfg.load({"parallel": {"layers": {"fire.concat": {"pe": 16}}}}, g)
+
+
+# --- LUT estimate (hwsim.hw.luts) ---------------------------------------------------------------
+def test_mvau_luts_follow_finn_for_lut_products_and_drop_the_tree_for_dsp_products():
+    from hwsim.hw import luts
+    # FINN: 300 + 1.1 x P x (S (2 ceil((A+W)/6) - 1)(A+W) + (A+W)(2S - 1) + acc), A=4, W=4, P=2, S=3, acc=12
+    assert luts.mvau_luts(2, 3, 4, 4, 12, True) == int(300 + 1.1 * 2 * (3 * (2 * 2 - 1) * 8 + 8 * 5 + 12))
+    # products in DSPs: the additions run in the DSPs' post-adders; the accumulator stays
+    assert luts.mvau_luts(2, 3, 16, 8, 30, False) == int(300 + 1.1 * 2 * 30)
+
+
+def test_lutram_and_srl_memories_cost_luts():
+    from hwsim.hw import luts
+    assert luts.memory_luts(map_memory("weights", 24, 64, "lutram", count=3)) == 24 * 1 * 3
+    assert luts.memory_luts(map_memory("weights", 24, 65, "lutram")) == 24 * 2
+    assert luts.memory_luts(map_memory("fifo x", 16, 2, "auto")) == 16             # an SRL32
+    assert luts.memory_luts(map_memory("weights", 8, 9216, "bram")) == 0
+
+
+def test_mult_style_lut_moves_products_from_dsps_to_luts():
+    g = build("fire", **FIRE)
+    fold = {"fire.expand3x3": {"pe": 2, "simd": 3}}
+    dsp = pipeline.build(g, cfg.load({"parallel": {"layers": fold}}, g)).layer("fire.expand3x3")
+    fold["fire.expand3x3"]["mult_style"] = "lut"
+    c = cfg.load({"parallel": {"layers": fold}}, g)
+    lut = pipeline.build(g, c).layer("fire.expand3x3")
+    assert (dsp.dsp, lut.dsp) == (6, 0) and lut.luts > dsp.luts
+    assert lut.unit("mvau").field("mult") == 2
+    params = render(g, c)["firmware/parameters.h"]
+    assert "static const unsigned mult = 2;" in _struct_text(params, "config_fire_expand3x3_mvau")
+
+
+def _struct_text(params: str, name: str) -> str:
+    body = params[params.index(f"struct {name} {{"):]
+    return body[:body.index("};")]

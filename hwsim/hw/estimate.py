@@ -63,6 +63,7 @@ class LayerBudget:
     in_values_per_beat: int = 1
     out_values_per_beat: int = 1
     units: tuple = ()              # the plan's units, as dicts (kind, name, cycles, fields, memories)
+    luts: int = 0                  # LUT estimate (hwsim.hw.luts): logic and LUTRAM of its units and FIFOs
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "shape": list(self.shape), "params": self.params,
@@ -70,7 +71,7 @@ class LayerBudget:
                 "activation_bits": self.activation_bits, "bram18": self.bram18, "uram": self.uram,
                 "lutram_bits": self.lutram_bits, "reg_bits": self.reg_bits,
                 "reuse_factor": self.reuse_factor, "multipliers": self.multipliers, "dsp": self.dsp,
-                "cycles": self.cycles, "pe": self.pe, "simd": self.simd,
+                "cycles": self.cycles, "luts": self.luts, "pe": self.pe, "simd": self.simd,
                 "in_values_per_beat": self.in_values_per_beat, "out_values_per_beat": self.out_values_per_beat,
                 "memories": [m.to_dict() for m in self.memories], "units": list(self.units)}
 
@@ -90,6 +91,7 @@ class Totals:
     multipliers: int
     dsp: int
     cycles: int                 # per image: bottleneck stage (stream) or sum (layer)
+    luts: int = 0               # LUT estimate: sum of the stages (stream) or the largest (layer)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -251,6 +253,8 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
     if device is not None:
         checks = (Check(device.block_kind, totals.bram18, device.bram18),
                   Check("URAM", totals.uram, device.uram), Check("DSP", totals.dsp, device.dsp))
+        if device.lut is not None:
+            checks += (Check("LUT", totals.luts, device.lut),)
     return BudgetReport(graph.name, graph.input_shape, arch, weights, budget_bits, tuple(rows), totals,
                         device, checks, clock, fifo_depth, bottleneck, comp, extra)
 
@@ -281,7 +285,7 @@ def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth) -> list[
             layer.name, layer.kind, graph.shape(layer.name), graph.params(layer), stored, bits_w, act_bits,
             _sum(mems, "blocks"), _sum(mems, "uram"), _sum(mems, "lutram_bits"), _sum(mems, "reg_bits"),
             rf, plan.multipliers, plan.dsp, plan.cycles, tuple(mems), plan.pe, plan.simd, plan.in_width,
-            plan.out_width, tuple(u.to_dict() for u in plan.units)))
+            plan.out_width, tuple(u.to_dict() for u in plan.units), plan.luts))
     return rows
 
 
@@ -308,6 +312,6 @@ def _totals(rows, arch, weights, device) -> tuple[Totals, tuple[MemoryMap, ...]]
         uram=_sum(all_mems, "uram"), lutram_bits=_sum(all_mems, "lutram_bits"),
         reg_bits=_sum(all_mems, "reg_bits"),
         multipliers=(sum if arch == "stream" else max)(r.multipliers for r in rows),
-        dsp=dsp_total, cycles=cyc)
+        dsp=dsp_total, cycles=cyc, luts=(sum if arch == "stream" else max)(r.luts for r in rows))
     return totals, extra
 

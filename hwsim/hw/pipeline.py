@@ -154,7 +154,8 @@ class _Builder:
         return tuple(pe for _ in srcs), pe
 
     # --- units -----------------------------------------------------------------------------
-    def _compute_units(self, layer, srcs, pe, simd) -> list[Unit]:
+    def _compute_units(self, layer, srcs, pe, simd, mult_style=None) -> list[Unit]:
+        """The layer's units at (pe, simd); mult_style overrides the config's (hwsim.hw.fold)."""
         g, lc, dev = self.g, self.cfg[layer.name], self.dev
         name, kind = layer.name, layer.kind
         c, h, w = self.sshape[srcs[0]]
@@ -170,9 +171,9 @@ class _Builder:
                     "use simd 1, or a lossless or wrapping accum")
             us = [] if direct else [U.swu(f"{name}/swu", name, (c, h, w), out[1:], (kh, kw), stride, padding,
                                           simd, bits, False, dev)]
-            return us + [self._mvau(layer, lc, out[1] * out[2], c * kh * kw, out[0], simd, pe, bits)]
+            return us + [self._mvau(layer, lc, out[1] * out[2], c * kh * kw, out[0], simd, pe, bits, mult_style)]
         if kind == "dense":
-            return [self._mvau(layer, lc, 1, c * h * w, layer.out_features, simd, pe, bits)]
+            return [self._mvau(layer, lc, 1, c * h * w, layer.out_features, simd, pe, bits, mult_style)]
         if kind in ("maxpool", "avgpool"):
             (kh, kw), stride, padding = layer.kernel, layer.stride, layer.padding
             average = kind == "avgpool"
@@ -180,26 +181,27 @@ class _Builder:
             us = [] if direct else [U.swu(f"{name}/swu", name, (c, h, w), out[1:], (kh, kw), stride, padding,
                                           pe, bits, not average, dev)]
             acc_bits = lc.accum.width if average else bits
-            return us + [U.pool(f"{name}/pool", name, out[1] * out[2], c, kh * kw, pe, acc_bits, average,
+            return us + [U.pool(f"{name}/pool", name, out[1] * out[2], c, kh * kw, pe, bits, acc_bits, average,
                                 kh * kw, dev)]
         if layer.wiring:
-            return [U.cast(f"{name}/cast", name, h * w, c, pe)]
+            return [U.cast(f"{name}/cast", name, h * w, c, pe, lc.result.width)]
         if kind == "gap":
             return [U.gap(f"{name}/gap", name, h * w, c, pe, lc.accum.width, dev)]
         if kind in ("concat", "add") and len(srcs) != 2:
             raise ValueError(f"layer {name}: {kind} of {len(srcs)} inputs is not supported (two only)")
         if kind == "concat":
-            return [U.concat(f"{name}/concat", name, h * w, c, self.sshape[srcs[1]][0], pe)]
+            return [U.concat(f"{name}/concat", name, h * w, c, self.sshape[srcs[1]][0], pe, lc.result.width)]
         if kind == "add":
-            return [U.add(f"{name}/add", name, h * w, c, pe)]
+            return [U.add(f"{name}/add", name, h * w, c, pe, lc.result.width)]
         raise ValueError(f"layer {name}: kind {kind!r} has no hardware kernel")
 
-    def _mvau(self, layer, lc, pixels, n_in, n_out, simd, pe, bits) -> Unit:
+    def _mvau(self, layer, lc, pixels, n_in, n_out, simd, pe, bits, mult_style=None) -> Unit:
         storage = (self.storage(layer.name) if self.storage is not None
                    else (n_in * n_out, lc.weight.width))
         bias = lc.bias.width if lc.bias is not None else None
         return U.mvau(f"{layer.name}/mvau", layer.name, pixels, n_in, n_out, simd, pe, bits, storage, bias,
-                      lc.accum.width, layer.name in self.fused, lc.ram_style, self.dev)
+                      lc.accum.width, layer.name in self.fused, lc.ram_style, self.dev,
+                      mult_style or lc.mult_style)
 
     # --- assembly --------------------------------------------------------------------------
     def run(self) -> NetworkPlan:

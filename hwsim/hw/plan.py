@@ -31,6 +31,7 @@ class Unit:
     fields: tuple[tuple[str, int | bool], ...] = ()   # the CONFIG_T constants of its kernel
     inputs: tuple[str, ...] = ()   # stream names read
     outputs: tuple[str, ...] = ()  # stream names written
+    luts: int = 0                  # LUT estimate: logic and LUTRAM memories (hwsim.hw.luts)
 
     def field(self, name: str):
         for k, v in self.fields:
@@ -41,7 +42,7 @@ class Unit:
     def to_dict(self) -> dict:
         return {"kind": self.kind, "name": self.name, "layer": self.layer, "cycles": self.cycles,
                 "in_widths": list(self.in_widths), "out_width": self.out_width,
-                "multipliers": self.multipliers, "dsp": self.dsp, "fields": dict(self.fields),
+                "multipliers": self.multipliers, "dsp": self.dsp, "luts": self.luts, "fields": dict(self.fields),
                 "inputs": list(self.inputs), "outputs": list(self.outputs),
                 "memories": [m.to_dict() for m in self.memories]}
 
@@ -91,13 +92,19 @@ class LayerPlan:
     def memories(self) -> tuple[MemoryMap, ...]:
         return tuple(m for u in self.units for m in u.memories) + self.fifos
 
+    @property
+    def luts(self) -> int:
+        from hwsim.hw.luts import memory_luts
+        return sum(u.luts for u in self.units) + sum(memory_luts(m) for m in self.fifos)
+
     def unit(self, kind: str) -> Unit | None:
         return next((u for u in self.units if u.kind == kind), None)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "pe": self.pe, "simd": self.simd,
                 "in_values_per_beat": self.in_width, "out_values_per_beat": self.out_width,
-                "cycles": self.cycles, "multipliers": self.multipliers, "dsp": self.dsp, "note": self.note,
+                "cycles": self.cycles, "multipliers": self.multipliers, "dsp": self.dsp, "luts": self.luts,
+                "note": self.note,
                 "units": [u.to_dict() for u in self.units], "fifos": [m.to_dict() for m in self.fifos]}
 
 

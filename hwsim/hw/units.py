@@ -11,7 +11,8 @@ C / width beats). Every kernel is one loop with `PIPELINE II=1`, one iteration p
   step s = 1..OH emits output row s-1 (E = OW x C/SIMD x KH x KW beats) while it reads the real rows
   of padded rows [(s-1) SH + KH, s SH + KH): the step lasts max(E, reads). cycles = the sum.
 - mvau (matrix-vector, conv and dense): pixels x (F / PE) x (C KH KW / SIMD); PE x SIMD products
-  per iteration. Weights: PE memories of SIMD x weight bits, (F/PE)(C KH KW/SIMD) deep; biases: PE
+  per iteration, in DSPs (hwsim.hw.compute's width rule, or mult_style dsp) or in LUTs (products
+  of at most 4 x 8 bits, or mult_style lut). Weights: PE memories of SIMD x weight bits, (F/PE)(C KH KW/SIMD) deep; biases: PE
   memories of F/PE; the input buffer holds one pixel's C KH KW / SIMD words when F/PE > 1.
 - pool (max / average over the window beats): out pixels x C/PE x KH KW.
 - cast (identity with a type change): pixels x C/PE.
@@ -24,9 +25,14 @@ from __future__ import annotations
 
 import math
 
+from hwsim.hw import luts as L
 from hwsim.hw.blocks import map_memory
 from hwsim.hw.compute import dsp_per_multiplier
 from hwsim.hw.plan import Unit
+
+
+def _luts(logic: int, mems) -> int:
+    return logic + sum(L.memory_luts(m) for m in mems)
 
 
 def real_rows(lo: int, hi: int, pad: int, n: int) -> int:
@@ -53,11 +59,14 @@ def swu(name, layer, in_shape, out_hw, kernel, stride, padding, simd, bits, pad_
               ("filt_width", kw), ("stride_height", sh), ("stride_width", sw), ("pad_height", ph),
               ("pad_width", pw), ("out_height", oh), ("out_width", ow), ("rows", rows), ("pad_min", pad_min))
     return Unit("swu", name, layer, swu_cycles(h, w, cf, kh, kw, sh, ph, oh, ow), (simd,), simd, (mem,),
-                fields=fields)
+                fields=fields, luts=_luts(L.swu_luts(simd, bits), (mem,)))
+
+
+MULT_CODES = {"auto": 0, "dsp": 1, "lut": 2}
 
 
 def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_bits, accum_bits, relu,
-         ram_style, device) -> Unit:
+         ram_style, device, mult_style="auto") -> Unit:
     """weight_storage: (entries, entry_bits) of the weight tensor (entries = n_in x n_out unless
     Deep Compression replaces them); bias_bits None without a bias."""
     sf, nf = n_in // simd, n_out // pe
@@ -70,45 +79,56 @@ def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_
         mems.append(map_memory("input buffer", simd * bits, sf, "auto", device))
     mems.append(map_memory("accumulators", accum_bits, 1, "reg", device, count=pe))
     mult = pe * simd
-    dsp = mult * dsp_per_multiplier(bits, entry_bits, device)
+    per = dsp_per_multiplier(bits, entry_bits, device)
+    if mult_style == "lut":
+        per = 0
+    elif mult_style == "dsp":
+        per = max(1, per)
     fields = (("pixels", pixels), ("n_in", n_in), ("n_out", n_out), ("simd", simd), ("pe", pe), ("sf", sf),
-              ("nf", nf), ("relu", relu))
-    return Unit("mvau", name, layer, pixels * nf * sf, (simd,), pe, tuple(mems), mult, dsp, fields)
+              ("nf", nf), ("relu", relu), ("mult", MULT_CODES[mult_style]))
+    logic = L.mvau_luts(pe, simd, bits, entry_bits, accum_bits, per == 0)
+    return Unit("mvau", name, layer, pixels * nf * sf, (simd,), pe, tuple(mems), mult, mult * per, fields,
+                luts=_luts(logic, mems))
 
 
-def pool(name, layer, out_pixels, c, taps, pe, acc_bits, average, area, device) -> Unit:
+def pool(name, layer, out_pixels, c, taps, pe, bits, acc_bits, average, area, device) -> Unit:
     mem = map_memory("accumulators", acc_bits, 1, "reg", device, count=pe)
     fields = (("pixels", out_pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe), ("taps", taps),
               ("average", average), ("area", area))
-    return Unit("pool", name, layer, out_pixels * (c // pe) * taps, (pe,), pe, (mem,), fields=fields)
+    return Unit("pool", name, layer, out_pixels * (c // pe) * taps, (pe,), pe, (mem,), fields=fields,
+                luts=L.pool_luts(pe, bits, acc_bits, average))
 
 
-def cast(name, layer, pixels, c, pe) -> Unit:
+def cast(name, layer, pixels, c, pe, bits) -> Unit:
     return Unit("cast", name, layer, pixels * (c // pe), (pe,), pe,
-                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)),
+                luts=L.lane_luts("cast", pe, bits))
 
 
 def gap(name, layer, in_pixels, c, pe, acc_bits, device) -> Unit:
     cf = c // pe
     mem = map_memory("accumulators", pe * acc_bits, cf, "auto", device)
     return Unit("gap", name, layer, in_pixels * cf, (pe,), pe, (mem,),
-                fields=(("pixels", in_pixels), ("n_chan", c), ("pe", pe), ("cf", cf)))
+                fields=(("pixels", in_pixels), ("n_chan", c), ("pe", pe), ("cf", cf)),
+                luts=_luts(L.pool_luts(pe, acc_bits, acc_bits, True), (mem,)))
 
 
-def concat(name, layer, pixels, c1, c2, pe) -> Unit:
+def concat(name, layer, pixels, c1, c2, pe, bits) -> Unit:
     return Unit("concat", name, layer, pixels * (c1 + c2) // pe, (pe, pe), pe,
                 fields=(("pixels", pixels), ("n_chan1", c1), ("n_chan2", c2), ("pe", pe),
-                        ("cf1", c1 // pe), ("cf2", c2 // pe)))
+                        ("cf1", c1 // pe), ("cf2", c2 // pe)), luts=L.lane_luts("concat", pe, bits))
 
 
-def add(name, layer, pixels, c, pe) -> Unit:
+def add(name, layer, pixels, c, pe, bits) -> Unit:
     return Unit("add", name, layer, pixels * (c // pe), (pe, pe), pe,
-                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)),
+                luts=L.lane_luts("add", pe, bits))
 
 
 def split(name, layer, pixels, c, pe) -> Unit:
     return Unit("split", name, layer, pixels * (c // pe), (pe,), pe,
-                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)))
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)),
+                luts=L.lane_luts("split", pe, 0))
 
 
 def convert(name, layer, pixels, c, a, b, bits, device) -> Unit:
@@ -117,7 +137,8 @@ def convert(name, layer, pixels, c, a, b, bits, device) -> Unit:
     mem = map_memory("converter register", bits, chunk, "reg", device)
     return Unit("convert", name, layer, chunks * max(chunk // a, chunk // b), (a,), b, (mem,),
                 fields=(("in_pe", a), ("out_pe", b), ("chunk", chunk), ("chunks", chunks),
-                        ("reads", chunk // a), ("writes", chunk // b)))
+                        ("reads", chunk // a), ("writes", chunk // b)),
+                luts=L.lane_luts("convert", b, bits, chunk))
 
 
 def fifo(role, width, bits, depth, device):

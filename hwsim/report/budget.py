@@ -49,12 +49,12 @@ def _header(r: BudgetReport) -> list[str]:
                      f"{t.uram:,} URAM, {format_bits(t.lutram_bits)} LUTRAM, {format_bits(t.reg_bits)} registers")
     lines.append(f"estimate at {r.clock_mhz:g} MHz: {t.cycles:,} cycles/image "
                  f"({'bottleneck ' + r.bottleneck if r.arch == 'stream' else 'sum of layers'}) "
-                 f"-> {r.fps:,.1f} frames/s; {t.multipliers:,} multipliers, {t.dsp:,} DSP (estimates)")
+                 f"-> {r.fps:,.1f} frames/s; {t.multipliers:,} multipliers, {t.dsp:,} DSP, {t.luts:,} LUT (estimates)")
     return lines
 
 
 _COLS = ("layer", "kind", "PE", "SIMD", "params", "weights", "activations", "BLK", "URAM", "LUTRAM", "mult",
-         "DSP", "cycles")
+         "DSP", "LUT", "cycles")
 
 
 def _rows(r: BudgetReport) -> list[tuple[str, ...]]:
@@ -65,14 +65,14 @@ def _rows(r: BudgetReport) -> list[tuple[str, ...]]:
                      f"{l.params:,}", format_bits(l.weight_bits) if l.weight_bits else "-",
                      format_bits(l.activation_bits) if l.activation_bits else "-", str(l.bram18), str(l.uram),
                      format_bits(l.lutram_bits) if l.lutram_bits else "-", f"{l.multipliers:,}", str(l.dsp),
-                     f"{l.cycles:,}"))
+                     f"{l.luts:,}", f"{l.cycles:,}"))
     for m in r.extra_memories:
         rows.append((m.role, "pool", "-", "-", "-", "-", format_bits(m.bits), str(m.blocks), str(m.uram),
-                     format_bits(m.lutram_bits) if m.lutram_bits else "-", "0", "0", "-"))
+                     format_bits(m.lutram_bits) if m.lutram_bits else "-", "0", "0", "-", "-"))
     t = r.totals
     rows.append(("total", "", "", "", f"{t.params:,}", format_bits(t.weight_bits), format_bits(t.activation_bits),
                  str(t.bram18), str(t.uram), format_bits(t.lutram_bits), f"{t.multipliers:,}", str(t.dsp),
-                 f"{t.cycles:,}"))
+                 f"{t.luts:,}", f"{t.cycles:,}"))
     return rows
 
 

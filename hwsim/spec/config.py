@@ -40,7 +40,9 @@ names are errors. Why these defaults:
 
 Folding (FINN's PE / SIMD) in `parallel`. Keys of `default` and `layers.<name>`: pe, simd
 (positive integers), reuse_factor (a positive integer or auto, an alternative input for pe/simd),
-ram_style (auto, bram, uram, lutram). Built-in default: pe 1, simd 1, ram_style auto.
+ram_style (auto, bram, uram, lutram), mult_style (auto, dsp, lut: where the layer's products are
+built; auto = DSPs unless the product is at most 4 x 8 bits, hwsim.hw.compute). Built-in default:
+pe 1, simd 1, ram_style auto, mult_style auto.
 - conv / dense: PE parallel output channels (features), each taking SIMD input channels per cycle.
   pe must divide F (the output channels or features), simd must divide C: a conv's input
   channels; for a dense, the channel count of the map as it streams in, read from the layer that
@@ -55,7 +57,7 @@ ram_style (auto, bram, uram, lutram). Built-in default: pe 1, simd 1, ram_style 
 - Precedence for folding: a layer entry that names any of pe, simd, reuse_factor replaces the
   default section's folding entirely (its missing pe / simd are the built-in 1, whatever the
   default section says); otherwise the default section's folding applies (missing pe / simd: 1);
-  otherwise pe 1, simd 1. ram_style goes key by key: layer, then default, then auto.
+  otherwise pe 1, simd 1. ram_style and mult_style go key by key: layer, then default, then auto.
 - Stages without weights (input, maxpool, avgpool, gap, concat, add) take `pe` only, in
   layers.<name> only: values per beat of their output stream; it must divide the output channels
   (a concat's: each input's channel count too). Without one their pe stays None: the hardware
@@ -89,12 +91,13 @@ TOP_KEYS = {"model", "model_args", "weights", "precision", "parallel", "hardware
 PRECISION_KEYS = {"input", "default", "layers"}
 LAYER_PREC_KEYS = {"weight", "bias", "accum", "result"}
 PARALLEL_KEYS = {"default", "layers"}
-LAYER_PAR_KEYS = {"pe", "simd", "reuse_factor", "ram_style"}
+LAYER_PAR_KEYS = {"pe", "simd", "reuse_factor", "ram_style", "mult_style"}
 RAM_STYLES = ("auto", "bram", "uram", "lutram")
+MULT_STYLES = ("auto", "dsp", "lut")                 # where a conv / dense layer's products are built
 FOLDED_KINDS = ("conv", "dense")                    # layers with weights: pe, simd (or reuse_factor)
 STAGE_KINDS = ("input", "maxpool", "avgpool", "gap", "concat", "add")   # hardware stages: pe only
 FOLD_KEYS = ("pe", "simd", "reuse_factor")
-BUILTIN_PARALLEL = {"pe": 1, "simd": 1, "ram_style": "auto"}
+BUILTIN_PARALLEL = {"pe": 1, "simd": 1, "ram_style": "auto", "mult_style": "auto"}
 
 # The default rounding policy, in one place (the built-in types below, the sweep and tune use it):
 # values quantized once, offline or where they enter the design (the input, weights and biases),
@@ -127,6 +130,7 @@ class LayerConfig:
     ram_style: str = "auto"
     pe: int | None = None                  # conv / dense: always set; stages: None = planner's choice
     simd: int | None = None                # conv / dense only
+    mult_style: str = "auto"               # conv / dense: auto (hwsim.hw.compute's rule), dsp or lut
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "inputs": [str(t) for t in self.inputs], "result": str(self.result)}
@@ -142,6 +146,7 @@ class LayerConfig:
             d["simd"] = self.simd
             d["reuse_factor"] = self.reuse_factor
             d["ram_style"] = self.ram_style
+            d["mult_style"] = self.mult_style
         elif self.pe is not None:
             d["pe"] = self.pe
         return d
@@ -194,7 +199,7 @@ def to_document(config: Config) -> dict:
     prec, par = {}, {}
     for name, lc in config.layers.items():
         if lc.kind in FOLDED_KINDS:
-            par[name] = {"pe": lc.pe, "simd": lc.simd, "ram_style": lc.ram_style}
+            par[name] = {"pe": lc.pe, "simd": lc.simd, "ram_style": lc.ram_style, "mult_style": lc.mult_style}
         elif lc.pe is not None:
             par[name] = {"pe": lc.pe}
         if lc.kind == "input":
@@ -348,7 +353,8 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         accum = (_lossless(lambda: lossless_accum_type(in_types[0], weight, n_terms, bias), where)
                  if lossless else _type(spec["accum"], f"{where}: accum"))
         return LayerConfig(layer.name, kind, in_types, result, weight, bias, accum, lossless,
-                           pspec["reuse_factor"], pspec["ram_style"], pspec["pe"], pspec["simd"])
+                           pspec["reuse_factor"], pspec["ram_style"], pspec["pe"], pspec["simd"],
+                           pspec["mult_style"])
     if kind in ("avgpool", "gap"):
         c, h, w = graph.in_shapes(layer)[0]
         n = h * w if kind == "gap" else layer.kernel[0] * layer.kernel[1]
@@ -385,6 +391,8 @@ def _check_par_values(d: Mapping, where: str) -> None:
                               "either reuse_factor or pe / simd (reuse_factor is converted to them)")
     if "ram_style" in d and d["ram_style"] not in RAM_STYLES:
         raise ConfigError(f"{where}: ram_style {d['ram_style']!r} is not one of {', '.join(RAM_STYLES)}")
+    if "mult_style" in d and d["mult_style"] not in MULT_STYLES:
+        raise ConfigError(f"{where}: mult_style {d['mult_style']!r} is not one of {', '.join(MULT_STYLES)}")
 
 
 def _layer_par_entry(layer, entry) -> dict:
@@ -461,7 +469,9 @@ def _parallel(graph: Graph, layer, par_default: Mapping, entry: Mapping) -> dict
                 raise ConfigError(f"{where}: {key} {v}{origin} does not divide {text}; "
                                   f"valid {key}: {', '.join(map(str, _divisors(n)))}")
     style = entry.get("ram_style", par_default.get("ram_style", BUILTIN_PARALLEL["ram_style"]))
-    return {"pe": pe, "simd": simd, "reuse_factor": (n_terms // simd) * (f // pe), "ram_style": style}
+    mult = entry.get("mult_style", par_default.get("mult_style", BUILTIN_PARALLEL["mult_style"]))
+    return {"pe": pe, "simd": simd, "reuse_factor": (n_terms // simd) * (f // pe), "ram_style": style,
+            "mult_style": mult}
 
 
 def _fold_reuse_factor(rf: int, n_terms: int, f: int, c: int, what: str, f_text: str,

@@ -41,6 +41,7 @@ class Device:
     source: str
     aliases: tuple[str, ...] = ()
     dsp_operands: tuple[int, int] = (27, 18)   # widest signed product one DSP computes
+    lut: int | None = None   # CLB LUTs (Xilinx; the same data sheets); None where not given (Intel: ALMs)
 
     @property
     def block_kind(self) -> str:
@@ -66,7 +67,7 @@ class Device:
     def to_dict(self) -> dict:
         return {"name": self.name, "vendor": self.vendor, "family": self.family,
                 "block_kind": self.block_kind, "bram18": self.bram18, "uram": self.uram,
-                "dsp": self.dsp, "part": self.part, "board": self.board, "source": self.source}
+                "dsp": self.dsp, "lut": self.lut, "part": self.part, "board": self.board, "source": self.source}
 
 
 _DS190 = "Xilinx DS190 Zynq-7000 SoC Data Sheet: Overview"
@@ -75,28 +76,28 @@ _DS890 = "Xilinx DS890 UltraScale Architecture and Product Data Sheet: Overview"
 
 DEVICES: tuple[Device, ...] = (
     Device("Zynq-7020", "xilinx", "Zynq-7000", 280, 0, 220, "xc7z020clg400-1", "PYNQ-Z2 / ZedBoard",
-           _DS190, ("7020", "xc7z020", "z7020", "pynqz2", "pynqz1", "zedboard"), (25, 18)),
+           _DS190, ("7020", "xc7z020", "z7020", "pynqz2", "pynqz1", "zedboard"), (25, 18), lut=53_200),
     Device("Zynq-7045", "xilinx", "Zynq-7000", 1090, 0, 900, "xc7z045ffg900-2", "ZC706",
-           _DS190, ("7045", "xc7z045", "z7045", "zc706"), (25, 18)),
+           _DS190, ("7045", "xc7z045", "z7045", "zc706"), (25, 18), lut=218_600),
     Device("ZU3EG", "xilinx", "Zynq UltraScale+", 432, 0, 360, "xczu3eg-sbva484-1-e", "Ultra96",
-           _DS891, ("xczu3eg", "zu3", "ultra96")),
+           _DS891, ("xczu3eg", "zu3", "ultra96"), lut=70_560),
     Device("ZU7EV", "xilinx", "Zynq UltraScale+", 624, 96, 1728, "xczu7ev-ffvc1156-2-e", "ZCU104",
-           _DS891, ("xczu7ev", "zu7", "zcu104")),
+           _DS891, ("xczu7ev", "zu7", "zcu104"), lut=230_400),
     Device("ZU9EG", "xilinx", "Zynq UltraScale+", 1824, 0, 2520, "xczu9eg-ffvb1156-2-e", "ZCU102",
-           _DS891, ("xczu9eg", "zu9", "zcu102")),
+           _DS891, ("xczu9eg", "zu9", "zcu102"), lut=274_080),
     Device("KU115", "xilinx", "Kintex UltraScale", 4320, 0, 5520, "xcku115-flvb2104-2-e", "KCU1500",
-           _DS890, ("xcku115", "kintexku115", "kcu1500")),
+           _DS890, ("xcku115", "kintexku115", "kcu1500"), lut=663_360),
     Device("VU9P", "xilinx", "Virtex UltraScale+", 4320, 960, 6840, "xcvu9p-flga2104-2L-e", "VCU118",
-           _DS890, ("xcvu9p", "vcu118")),
+           _DS890, ("xcvu9p", "vcu118"), lut=1_182_240),
     Device("Alveo U50", "xilinx", "Alveo (UltraScale+)", 2688, 640, 5952, "xcu50-fsvh2104-2-e",
            "Alveo U50", "Xilinx DS965 Alveo U50 Data Center Accelerator Card Data Sheet",
-           ("u50", "xcu50")),
+           ("u50", "xcu50"), lut=872_000),
     Device("Alveo U250", "xilinx", "Alveo (UltraScale+)", 5376, 1280, 12288, "xcu250-figd2104-2L-e",
            "Alveo U250", "Xilinx DS962 Alveo U200 and U250 Data Center Accelerator Cards Data Sheet",
-           ("u250", "xcu250")),
+           ("u250", "xcu250"), lut=1_728_000),
     Device("Alveo U280", "xilinx", "Alveo (UltraScale+)", 4032, 960, 9024, "xcu280-fsvh2892-2L-e",
            "Alveo U280", "Xilinx DS963 Alveo U280 Data Center Accelerator Card Data Sheet",
-           ("u280", "xcu280")),
+           ("u280", "xcu280"), lut=1_304_000),
     Device("Arria 10 GX1150", "intel", "Arria 10", 2713, 0, 1518, None, "Arria 10 GX FPGA Development Kit",
            "Intel Arria 10 Device Overview (A10-OVERVIEW), GX 1150 column",
            ("arria10", "a10", "gx1150", "10ax115", "arria10gx1150"), (27, 27)),

@@ -6,6 +6,8 @@
 //   static const unsigned simd, pe;      values read per beat; outputs computed in parallel
 //   static const unsigned sf, nf;        n_in / simd, n_out / pe
 //   static const bool relu;              fused ReLU on the output
+//   static const unsigned mult;          where the products are built: 0 the tool's choice, 1 DSPs,
+//                                        2 LUTs (fabric) -- a BIND_OP on the product, no other change
 //   static const unsigned counter;       index of this call's iteration counter
 //   typedef ... weight_t, bias_t, accum_t, result_t, weight_raw_t, bias_raw_t;
 // weights[p][nf * sf + f][s]: the weight of output nf * pe + p for input term f * simd + s, in the
@@ -29,6 +31,31 @@
 #pragma GCC diagnostic ignored "-Wunused-label"
 
 namespace hwsim {
+
+// The exact ap_fixed product a * b, bound to DSPs (1) or to LUTs (2) for synthesis; 0 leaves the
+// choice to the tool. The value is the same in every case.
+template <unsigned MULT> struct multiply {
+    template <class A, class B> static auto run(const A &a, const B &b) -> decltype(a * b) {
+        HWSIM_PRAGMA(HLS INLINE)
+        return a * b;
+    }
+};
+template <> struct multiply<1> {
+    template <class A, class B> static auto run(const A &a, const B &b) -> decltype(a * b) {
+        HWSIM_PRAGMA(HLS INLINE)
+        decltype(a * b) p = a * b;
+        HWSIM_PRAGMA(HLS BIND_OP variable = p op = mul impl = dsp)
+        return p;
+    }
+};
+template <> struct multiply<2> {
+    template <class A, class B> static auto run(const A &a, const B &b) -> decltype(a * b) {
+        HWSIM_PRAGMA(HLS INLINE)
+        decltype(a * b) p = a * b;
+        HWSIM_PRAGMA(HLS BIND_OP variable = p op = mul impl = fabric)
+        return p;
+    }
+};
 
 template <class data_T, class res_T, typename CONFIG_T>
 void mvau(hls::stream<data_T> &in, hls::stream<res_T> &out,
@@ -67,7 +94,8 @@ Matrix:
         Products:
             for (unsigned s = 0; s < SIMD; s++) {
                 HWSIM_PRAGMA(HLS UNROLL)
-                a = a + (accum_t)(x[s] * raw_to<typename CONFIG_T::weight_t>(weights[p][tile][s]));
+                a = a + (accum_t)multiply<CONFIG_T::mult>::run(
+                            x[s], raw_to<typename CONFIG_T::weight_t>(weights[p][tile][s]));
             }
             acc[p] = a;
         }

@@ -8,11 +8,12 @@ using th::Counter;
 using th::Rng;
 
 template <unsigned PIX, unsigned NIN, unsigned NOUT, unsigned SIMD, unsigned PE, bool RELU, class WT, class BT,
-          class AT, class RT, class WRAW = int8_t, class BRAW = int16_t>
+          class AT, class RT, class WRAW = int8_t, class BRAW = int16_t, unsigned MULT = 0>
 struct Cfg {
     static const unsigned pixels = PIX, n_in = NIN, n_out = NOUT, simd = SIMD, pe = PE;
     static const unsigned sf = NIN / SIMD, nf = NOUT / PE;
     static const bool relu = RELU;
+    static const unsigned mult = MULT;
     static const unsigned counter = 3;
     typedef WT weight_t;
     typedef BT bias_t;
@@ -95,6 +96,9 @@ int main() {
         run<d8, d8, Cfg<3, 6, 6, 6, 2, true, w4, b12, wide, d16> >(t, "pe2_simd_nin_relu", seed);
         run<d8, d8, Cfg<2, 9, 4, 9, 4, false, w8, b12, wide, r8> >(t, "pe_nout_simd_nin", seed);
         run<u8, d8, Cfg<4, 12, 6, 3, 2, true, w8, b12, wide, d16> >(t, "pe2_simd3_unsigned_relu", seed);
+        // the products bound to DSPs or to LUTs: the same values
+        run<u8, d8, Cfg<4, 12, 6, 3, 2, true, w8, b12, wide, d16, int8_t, int16_t, 1> >(t, "mult_dsp", seed);
+        run<u8, d8, Cfg<4, 12, 6, 3, 2, true, w8, b12, wide, d16, int8_t, int16_t, 2> >(t, "mult_lut", seed);
         run<d16, d8, Cfg<3, 12, 8, 4, 2, false, w8, b12, wide, r8> >(t, "pe2_simd4_16bit_in", seed);
         run<d8, d8, Cfg<1, 18, 6, 3, 3, true, w4, b12, wide, d16> >(t, "dense_pe3_simd3", seed);
         // narrow accumulators at SIMD = 1 (term order = input order), NF > 1

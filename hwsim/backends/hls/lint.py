@@ -39,7 +39,7 @@ _QUALIFIED = re.compile(r"\b[A-Za-z_]\w*(?:\s*::\s*(?:template\s+)?[A-Za-z_]\w*)
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 _CAST_WORDS = {"int", "unsigned", "long", "short", "char", "signed", "sizeof", "const", "bool"}
 _FUNC = re.compile(r"\b([A-Za-z_]\w*)\s*\(((?:[^;{}()]|\([^()]*\))*)\)\s*(?:const\s*)?\{")
-_NOT_FUNC = {"if", "for", "while", "switch", "catch", "return", "sizeof", "defined", "HWSIM_PRAGMA"}
+_NOT_FUNC = {"if", "for", "while", "switch", "catch", "return", "sizeof", "defined", "decltype", "HWSIM_PRAGMA"}
 _PRAGMA_LINE = re.compile(r"^\s*#\s*pragma\s+(\S+)(?:\s+(\w+))?", re.M)
 _MACRO_PRAGMA = re.compile(r"\b(?:HWSIM_PRAGMA\s*\(|_Pragma\s*\(\s*\")\s*(\w+)\s*(\w*)")
 

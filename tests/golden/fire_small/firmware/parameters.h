@@ -39,6 +39,7 @@ struct config_fire_squeeze1x1_mvau {
     static const unsigned sf = 4;
     static const unsigned nf = 2;
     static const bool relu = true;
+    static const unsigned mult = 0;
     static const unsigned counter = 1;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
@@ -67,6 +68,7 @@ struct config_fire_expand1x1_mvau {
     static const unsigned sf = 2;
     static const unsigned nf = 3;
     static const bool relu = true;
+    static const unsigned mult = 0;
     static const unsigned counter = 3;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
@@ -105,6 +107,7 @@ struct config_fire_expand3x3_mvau {
     static const unsigned sf = 18;
     static const unsigned nf = 3;
     static const bool relu = true;
+    static const unsigned mult = 0;
     static const unsigned counter = 5;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
     typedef ap_fixed<16,6,AP_RND_CONV,AP_SAT> bias_t;
