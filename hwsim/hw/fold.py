@@ -291,7 +291,39 @@ def fold(graph, config, device=None, lim: Limits | None = None, target_fps: floa
         r = f.at(target)
         if r is None:
             fastest = f.floor_cycles()
-            raise InputError(f"{target_fps:g} fps needs {target:,} cycles per image; the fastest folding of "
-                             f"{graph.name} takes {fastest:,} ({clock * 1e6 / fastest:,.1f} fps at {clock:g} MHz)")
+            slow = max((opts[0] for opts in f.cands.options.values() if opts), key=lambda c: c.cycles)
+            raise OutOfReach(f"{target_fps:g} fps needs at most {target:,} cycles per image; {slow.layer} takes "
+                             f"{fastest:,} at its widest folding ({clock * 1e6 / fastest:,.1f} fps at {clock:g} MHz)")
         return r
     return f.fastest()
+
+
+class OutOfReach(InputError):
+    """The target needs fewer cycles than the widest folding of some layer gives."""
+
+
+def fitting_devices(graph, config, utilization: float = DEFAULT_UTILIZATION) -> list[str]:
+    """Catalog devices on which some folding of `graph` fits (tried at its slowest folding)."""
+    from hwsim.spec import devices
+    out = []
+    for d in devices.DEVICES:
+        if d.lut is None:
+            continue
+        f = Folder(graph, config, d, limits(d, utilization=utilization))
+        r = f.at(f.ceiling_cycles())
+        if r is not None and r.fits:
+            out.append(d.name)
+    return out
+
+
+def sweep(graph, config, device, lim: Limits, caps=(10, 20, 30, 40, 50, 60, 70, 80, 90, 100)):
+    """[(cap %, DSP used, LUT used, fps)] of the fastest folding as every resource's cap sweeps."""
+    clock = float(config.hardware.get("clock_mhz", 200.0))
+    out = []
+    for cap in caps:
+        scaled = Limits(*(int(a * cap / 100) for a in lim.available), name=lim.name, available=lim.available,
+                        utilization=cap)
+        r = Folder(graph, config, device, scaled).fastest()
+        if r is not None and r.fits:
+            out.append((cap, r.used[0], r.used[3], clock * 1e6 / r.cycles))
+    return out

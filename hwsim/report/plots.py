@@ -132,3 +132,27 @@ def accuracy_band(top1s, chosen: float, float_top1: float | None, max_drop: floa
     lo = max(0.0, math.floor(min(anchors) - max(1.0, 0.6 * span)))
     top = max([v for v in top1s if v >= lo] + anchors)
     return lo, min(100.0, top) + max(0.25, 0.04 * (min(100.0, top) - lo))
+
+
+def fold_png(points, graph, clock_mhz: float, device_name: str, path=None) -> bytes:
+    """`hwsim fold --plot`: fps against DSPs used as the utilization cap sweeps (hwsim.hw.fold.sweep
+    rows (cap, DSP, LUT, fps)), with the DSP roofline DSP x clock / MACs per image."""
+    if not points:
+        raise ValueError("no folding fits at any utilization cap")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    macs = graph.macs()
+    dsp = [p[1] for p in points]
+    fps = [p[3] for p in points]
+    top = max(dsp) * 1.1
+    ax.plot([0, top], [0, top * clock_mhz * 1e6 / macs], "--", color="gray", label="DSP roofline")
+    ax.plot(dsp, fps, "o-", color="#4c72b0", label="hwsim fold")
+    for cap, d, _, f in points:
+        ax.annotate(f"{cap:g}%", (d, f), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("DSPs used")
+    ax.set_ylabel(f"frames/s at {clock_mhz:g} MHz")
+    ax.set_title(f"{graph.name} on {device_name}: fastest folding per utilization cap", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return _finish(plt, fig, path)
