@@ -109,3 +109,14 @@ def test_explicit_limits_without_a_device(sq11):
     lim = fold.limits(None, dsp=400, bram18=900, lut=100_000, utilization=100)
     r = fold.fold(g, c, None, lim)
     assert r.fits and r.used[0] <= 400 and r.used[1] <= 900 and r.used[3] <= 100_000
+
+
+def test_plot_sweeps_the_cap_and_draws_the_roofline(tmp_path, capsys):
+    png = tmp_path / "fold.png"
+    assert cli.main(["fold", "--model", "squeezenet_mini", "--device", "zu3eg", "-o", str(tmp_path / "f.yaml"),
+                     "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    g = zoo.build("squeezenet_mini", weights=False)
+    pts = fold.sweep(g, cfg.load(None, g), devices.get("zu3eg"), fold.limits(devices.get("zu3eg")))
+    fps = [p[3] for p in pts]
+    assert len(pts) >= 5 and fps == sorted(fps)            # a larger cap never folds slower
