@@ -71,10 +71,10 @@ def _resolve(args):
 
 def _list_devices() -> str:
     from hwsim.spec import devices
-    lines = [f"{'name':<18} {'blocks':>12} {'URAM':>5} {'DSP':>6}  {'part':<22} source"]
+    lines = [f"{'name':<18} {'blocks':>12} {'URAM':>5} {'DSP':>6} {'LUT':>10}  {'part':<22} source"]
     for d in devices.DEVICES:
-        lines.append(f"{d.name:<18} {d.bram18:>6} {d.block_kind:<5} {d.uram:>5} {d.dsp:>6}  "
-                     f"{d.part or '-':<22} {d.source}")
+        lines.append(f"{d.name:<18} {d.bram18:>6} {d.block_kind:<5} {d.uram:>5} {d.dsp:>6} "
+                     f"{(f'{d.lut:,}' if d.lut else '-'):>10}  {d.part or '-':<22} {d.source}")
     return "\n".join(lines) + "\n"
 
 
