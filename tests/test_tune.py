@@ -165,3 +165,35 @@ def test_cli_tune_exit_codes_and_errors(small_npz, tmp_path, capsys):
         assert len(err) == 1 and msg in err[0]
     assert main(["tune", "--budget", "1MiB", "--max-drop", "1", "-o", str(tmp_path / "t.txt")]) == 2
     assert "name it .yaml" in capsys.readouterr().err
+
+
+def test_cli_tune_objective_fps_folds_the_candidates(small_npz, tmp_path, capsys):
+    out = tmp_path / "fast.yaml"
+    rc = main(["tune", "--device", "zu3eg", "--objective", "fps", "--max-drop", "5", "--data", small_npz,
+               "--widths", "6..8", "--workers", "1", "--quiet", "-o", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    line = next(l for l in text.splitlines() if l.startswith("fastest folding on ZU3EG"))
+    fps = line.split("after ")[1].split(" fps")[0]
+    doc = yaml.safe_load(out.read_text())
+    assert doc["precision"] and doc["parallel"]["layers"] and doc["hardware"]["device"] == "ZU3EG"
+    assert (tmp_path / "fast_pareto.png").stat().st_size > 1000
+    assert main(["budget", "--config", str(out)]) == 0
+    assert f"-> {fps} frames/s" in capsys.readouterr().out
+
+
+def test_objective_fps_needs_a_device(tmp_path, capsys):
+    assert main(["tune", "--budget", "1MiB", "--objective", "fps", "--max-drop", "1", "-o",
+                 str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--objective fps folds every candidate onto a device" in err
+
+
+def test_fastest_prefers_fps_then_fewer_bits():
+    from hwsim.study.tune import Folded, Point, Search, fastest
+    pts = [Point(str(i), bits, 0.9, 0.95, (), ()) for i, bits in enumerate((300, 200, 100))]
+    s = Search(0.9, 10.0, 8, pts[0], tuple(pts), None, None)
+    res = object()
+    folded = [Folded(pts[0], 500.0, res), Folded(pts[1], 700.0, res), Folded(pts[2], 700.0, res)]
+    assert fastest(s, folded).point is pts[2]
+    assert fastest(s, [Folded(pts[0], 0.0, None)]) is None

@@ -30,6 +30,9 @@ def add_parser(subparsers) -> None:
                    help="largest allowed top-1 drop from float on the validation split, in percentage points")
     p.add_argument("--widths", default="4..16", metavar="A..B", help="uniform start widths to try (default 4..16)")
     p.add_argument("--min-width", type=types.positive_int, default=2, metavar="N", help="fewest bits for any type (default 2)")
+    p.add_argument("--objective", choices=("bits", "fps"), default="bits",
+                   help="bits: fewest on-chip bits (default); fps (with --device): the fastest folded design "
+                        "among the precisions within the drop, each folded onto the device as `hwsim fold` does")
     p.add_argument("--plot", metavar="FILE.png", help="Pareto front plot (default: <output>_pareto.png)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="tuned config to write")
     p.set_defaults(command="tune")
@@ -69,6 +72,11 @@ def _outputs(args):
     plots.check_png(plot)
     budget_bits = parse_size(args.budget) if args.budget else None
     device = devices.get(args.device) if args.device else None
+    if args.objective == "fps":
+        if device is None:
+            raise InputError("--objective fps folds every candidate onto a device: give --device NAME")
+        if device.lut is None:
+            raise InputError(f"--objective fps needs the device's LUT count; {device.name} has none in the catalog")
     return widths, out, plot, budget_bits, device
 
 
@@ -107,7 +115,18 @@ def _verdict(args, found, ma, target) -> int:
     return 0
 
 
+def _fps_line(graph, before, chosen, device) -> str:
+    """The fps of the input precision and of the chosen one, each at its fastest folding."""
+    from hwsim.hw import fold
+    r = fold.fold(graph, before, device)
+    clock = float(before.hardware.get("clock_mhz", 200.0))
+    b = f"{clock * 1e6 / r.cycles:,.1f} fps" if r.fits else "no folding fits"
+    a = f"{chosen.fps:,.1f} fps" if chosen is not None else "no accepted precision folds onto the device"
+    return f"fastest folding on {device.name} at {clock:g} MHz: before {b}, after {a}"
+
+
 def run(args) -> int:
+    import dataclasses
     import yaml
     from hwsim.report import plots
     from hwsim.spec import config as cfg
@@ -122,7 +141,16 @@ def run(args) -> int:
     with make_executor(args) as ex:
         found = tune.search(graph, val.x, val.y, args.max_drop, widths, args.min_width, ex, args.chunk, log=log)
         base = cfg.read(args.config) if args.config else {}
+        folded = chosen = None
+        if args.objective == "fps":
+            log(f"folding {found.evaluations} evaluated precisions onto {device.name}")
+            folded = tune.fold_points(found, device)
+            chosen = tune.fastest(found, folded)
+            if chosen is not None:
+                found = dataclasses.replace(found, best=chosen.point)
         doc = tune.document(found.precision, name, model_args, weights, base, device.name if device else None)
+        if chosen is not None:
+            doc["parallel"] = chosen.result.doc["parallel"]
         after = cfg.load(doc, graph)
         ev = evaluate.Evaluator(graph, test.x, ex, args.chunk)
         ref, fixed_before, fixed_after = (r[0] for r in ev.run([None, before, after], label="test split"))
@@ -138,9 +166,14 @@ def run(args) -> int:
                 f"{100 * t_after:.2f}% (float {100 * t_float:.2f}%)"]
     text = tune.to_yaml(doc, comments)
     cfg.load(yaml.safe_load(cfg.quote_types(text)), graph)   # the file must load as a config
-    png = plots.pareto_png(found.points, found.pareto(), found.best, found.float_top1, args.max_drop,
-                           budget_bits if budget_bits else (device.block_total_bits if device else None),
-                           f"{graph.name}: memory vs validation top-1")
+    if args.objective == "fps":
+        png = plots.fps_pareto_png(folded, tune.fps_front(folded), chosen, found.float_top1, args.max_drop,
+                                   f"{graph.name} on {device.name}: folded fps vs validation top-1")
+        lines.append(_fps_line(graph, before, chosen, device))
+    else:
+        png = plots.pareto_png(found.points, found.pareto(), found.best, found.float_top1, args.max_drop,
+                               budget_bits if budget_bits else (device.block_total_bits if device else None),
+                               f"{graph.name}: memory vs validation top-1")
     write_all({out: text, plot: png})       # both or neither
     print("\n".join(lines))
     print(f"wrote {out} and {plot}", file=sys.stderr)

@@ -156,3 +156,25 @@ def fold_png(points, graph, clock_mhz: float, device_name: str, path=None) -> by
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return _finish(plt, fig, path)
+
+
+def fps_pareto_png(folded, front, chosen, float_top1: float, max_drop: float, title: str = "", path=None) -> bytes:
+    """`hwsim tune --objective fps`: folded fps against validation top-1 for every evaluated
+    precision, the Pareto front, the chosen config and the accuracy limit."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    ax.scatter([100 * f.point.top1 for f in folded], [f.fps for f in folded], s=14, color="#999999",
+               label="evaluated precisions (folded)")
+    fr = sorted(front, key=lambda f: f.point.top1)
+    ax.plot([100 * f.point.top1 for f in fr], [f.fps for f in fr], "o-", color="#4c72b0", label="Pareto front")
+    if chosen is not None:
+        ax.scatter([100 * chosen.point.top1], [chosen.fps], s=80, marker="*", color="#c44e52", zorder=5,
+                   label="chosen")
+    ax.axvline(100 * float_top1 - max_drop, ls="--", color="gray", label=f"float - {max_drop:g} points")
+    ax.set_xlabel("validation top-1 (%)")
+    ax.set_ylabel("frames/s (fastest folding)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return _finish(plt, fig, path)

@@ -254,3 +254,41 @@ def to_yaml(doc: dict, comments=()) -> str:
     body = yaml.safe_dump(cfg.plain(doc), sort_keys=False, default_flow_style=False, width=120)
     head = "".join(f"# {c}\n" for c in comments)
     return head + cfg.quote_types(body)
+
+
+# --- precision and folding together (--objective fps) -------------------------------------------
+@dataclass(frozen=True)
+class Folded:
+    point: Point
+    fps: float                   # of the fastest folding on the device (0 when none fits)
+    result: object               # hwsim.hw.fold.Result, or None
+
+
+def fold_points(search: Search, device, utilization: float = 90.0) -> list[Folded]:
+    """Every evaluated precision folded onto `device` (hwsim.hw.fold): its fastest design's fps."""
+    from hwsim.hw import fold
+    lim = fold.limits(device, utilization=utilization)
+    out = []
+    for p in search.points:
+        c = cfg.load({"precision": precision_doc(search.graph, search.ranges, dict(p.act), dict(p.weight))},
+                     search.graph)
+        r = fold.fold(search.graph, c, device, lim)
+        clock = float(c.hardware.get("clock_mhz", 200.0))
+        out.append(Folded(p, clock * 1e6 / r.cycles if r.fits else 0.0, r if r.fits else None))
+    return out
+
+
+def fastest(search: Search, folded: list[Folded]) -> Folded | None:
+    """The accepted precision (within the drop) whose folding is fastest; ties: fewer on-chip bits."""
+    ok = [f for f in folded if f.result is not None and meets(search.float_top1, f.point, search.max_drop)]
+    return max(ok, key=lambda f: (f.fps, -f.point.onchip_bits, f.point.label)) if ok else None
+
+
+def fps_front(folded: list[Folded]) -> list[Folded]:
+    """Points no other point beats on both fps and validation top-1."""
+    front, best = [], -1.0
+    for f in sorted(folded, key=lambda f: (-f.fps, -f.point.top1)):
+        if f.point.top1 > best:
+            front.append(f)
+            best = f.point.top1
+    return front
