@@ -168,18 +168,50 @@ def test_cli_tune_exit_codes_and_errors(small_npz, tmp_path, capsys):
 
 
 def test_cli_tune_objective_fps_folds_the_candidates(small_npz, tmp_path, capsys):
+    base = tmp_path / "base.yaml"          # the user's hardware section: the clock the fps follows
+    base.write_text("hardware:\n  clock_mhz: 250\n")
     out = tmp_path / "fast.yaml"
-    rc = main(["tune", "--device", "zu3eg", "--objective", "fps", "--max-drop", "5", "--data", small_npz,
-               "--widths", "6..8", "--workers", "1", "--quiet", "-o", str(out)])
+    rc = main(["tune", "--config", str(base), "--device", "zu3eg", "--objective", "fps", "--max-drop", "5",
+               "--data", small_npz, "--widths", "6..8", "--workers", "1", "--quiet", "-o", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    line = next(l for l in text.splitlines() if l.startswith("fastest folding on ZU3EG"))
+    line = next(l for l in text.splitlines() if l.startswith("fastest folding on ZU3EG at 250 MHz"))
     fps = line.split("after ")[1].split(" fps")[0]
+    assert "folded fps" in text and next(l for l in text.splitlines() if l.startswith("after (tuned)")).endswith(fps)
     doc = yaml.safe_load(out.read_text())
-    assert doc["precision"] and doc["parallel"]["layers"] and doc["hardware"]["device"] == "ZU3EG"
+    assert doc["precision"]["layers"] and doc["parallel"]["layers"] and doc["hardware"]["device"] == "ZU3EG"
+    assert doc["hardware"]["clock_mhz"] == 250
+    assert all("pe" in v for v in doc["parallel"]["layers"].values())
     assert (tmp_path / "fast_pareto.png").stat().st_size > 1000
-    assert main(["budget", "--config", str(out)]) == 0
-    assert f"-> {fps} frames/s" in capsys.readouterr().out
+    for extra in ([], ["--device", "zu3eg"]):
+        assert main(["budget", "--config", str(out)] + extra) == 0
+        assert f"-> {fps} frames/s" in capsys.readouterr().out
+
+
+def test_cli_tune_objective_fps_exits_3_when_no_precision_folds(small_npz, tmp_path, capsys, monkeypatch):
+    real = tune.fold_points
+    monkeypatch.setattr(tune, "fold_points", lambda s, d, **kw: real(s, d, **{**kw, "utilization": 1.0}))
+    out = tmp_path / "t.yaml"
+    assert main(["tune", "--device", "zu3eg", "--objective", "fps", "--max-drop", "100", "--widths", "8",
+                 "--min-width", "8", "--data", small_npz, "--workers", "1", "--quiet", "-o", str(out)]) == 3
+    cap = capsys.readouterr()
+    assert "no precision within the drop folds onto the device ZU3EG" in cap.err
+    assert "no accepted precision folds onto the device" in cap.out
+
+
+def test_fold_points_fold_each_precision_once_on_the_written_config(net, val):
+    from hwsim.hw import fold
+    from hwsim.spec import devices
+    s = tune.search(net, val.x, val.y, 100.0, widths=[8], min_width=8)
+    dev = devices.get("zu3eg")
+    twice = tune.Search(s.float_top1, s.max_drop, 8, s.best, s.points * 2, s.graph, s.ranges)
+    got = tune.fold_points(twice, dev, base={"hardware": {"clock_mhz": 100}})
+    assert len(got) == 2 and got[0].result is got[1].result and got[0].fps == got[1].fps > 0
+    doc = tune.document(s.precision, base={"hardware": {"clock_mhz": 100}}, device="ZU3EG")
+    r = fold.fold(net, cfg.load(doc, net), dev, fold.limits(dev, utilization=90))
+    assert got[0].fps == pytest.approx(100e6 / r.cycles)
+    assert got[0].result.doc["parallel"] == r.doc["parallel"] and got[0].result.doc["precision"] == s.precision
+    assert got[0].onchip_bits == evaluate.onchip(net, r.config, dev).totals.onchip_bits
 
 
 def test_objective_fps_needs_a_device(tmp_path, capsys):
@@ -197,3 +229,6 @@ def test_fastest_prefers_fps_then_fewer_bits():
     folded = [Folded(pts[0], 500.0, res), Folded(pts[1], 700.0, res), Folded(pts[2], 700.0, res)]
     assert fastest(s, folded).point is pts[2]
     assert fastest(s, [Folded(pts[0], 0.0, None)]) is None
+    # ties go to the folded design's bits where known (the folding splits memories per PE)
+    folded = [Folded(pts[1], 700.0, res, 150), Folded(pts[2], 700.0, res, 160)]
+    assert fastest(s, folded).point is pts[1]

@@ -32,7 +32,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--min-width", type=types.positive_int, default=2, metavar="N", help="fewest bits for any type (default 2)")
     p.add_argument("--objective", choices=("bits", "fps"), default="bits",
                    help="bits: fewest on-chip bits (default); fps (with --device): the fastest folded design "
-                        "among the precisions within the drop, each folded onto the device as `hwsim fold` does")
+                        "among the precisions within the drop, each folded onto the device as `hwsim fold` does "
+                        "(on the config written, so `hwsim budget` gives the same fps; exit 3 when none folds)")
     p.add_argument("--plot", metavar="FILE.png", help="Pareto front plot (default: <output>_pareto.png)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="tuned config to write")
     p.set_defaults(command="tune")
@@ -80,18 +81,28 @@ def _outputs(args):
     return widths, out, plot, budget_bits, device
 
 
-def _table(args, graph, val, test, found, tops, mb, ma, target, device) -> list[str]:
-    """The printed summary: float, before and after, on both splits, and whether each fits."""
+def _table(args, graph, val, test, found, tops, mb, ma, target, device, fps=None) -> list[str]:
+    """The printed summary: float, before and after, on both splits, and whether each fits; with
+    `fps` (before, after: fastest folded fps or None; --objective fps) an fps column."""
     from hwsim.spec.units import format_bits
     t_float, t_before, t_after, v_before = tops
+
+    def fit(ok):
+        return ("yes" if ok else "no") if fps is None else ("yes " if ok else "no  ")
+
+    def rate(v):
+        return "" if fps is None else f"{v:>14,.1f}" if v is not None else f"{'no folding':>14}"
     lines = [f"tuned {graph.name} for {target}, max drop {args.max_drop:g} points "
              f"(search on {val.name}: {len(val)} images; held-out {test.name}: {len(test)} images)",
-             f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits",
+             f"{'':18}{'on-chip bits':>14}{'':12}{'val top-1':>10}{'test top-1':>12}  fits"
+             + ("" if fps is None else f"{'folded fps':>14}"),
              f"{'float':18}{'-':>14}{'':12}{_pct(found.float_top1):>10}{_pct(t_float):>12}",
              f"{'before (input)':18}{mb.totals.onchip_bits:>14,} {format_bits(mb.totals.onchip_bits):>11}"
-             f"{_pct(v_before):>10}{_pct(t_before):>12}  {'yes' if mb.fits else 'no'}",
+             f"{_pct(v_before):>10}{_pct(t_before):>12}  {fit(mb.fits)}"
+             + rate(fps and fps[0]),
              f"{'after (tuned)':18}{ma.totals.onchip_bits:>14,} {format_bits(ma.totals.onchip_bits):>11}"
-             f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {'yes' if ma.fits else 'no'}",
+             f"{_pct(found.best.top1):>10}{_pct(t_after):>12}  {fit(ma.fits)}"
+             + rate(fps and fps[1]),
              f"test drop {100 * (t_float - t_after):.2f} points (limit {args.max_drop:g}); "
              f"start: uniform {found.start_width} bits; {found.evaluations} configs evaluated"]
     if device is not None:
@@ -99,12 +110,17 @@ def _table(args, graph, val, test, found, tops, mb, ma, target, device) -> list[
     return lines
 
 
-def _verdict(args, found, ma, target) -> int:
-    """Exit code: the drop first, then the fit (the verdict `hwsim budget --config tuned.yaml` gives)."""
+def _verdict(args, found, ma, target, unfolded: bool = False) -> int:
+    """Exit code: the drop first, then the fit (the verdict `hwsim budget --config tuned.yaml` gives);
+    `unfolded`: --objective fps found no accepted precision that folds onto the device."""
     if not found.meets_drop:
         print(f"tune: no config meets the drop of {args.max_drop:g} points on the validation split",
               file=sys.stderr)
         return EXIT_DROP
+    if unfolded:
+        print(f"tune: no precision within the drop folds onto the {target} within 90% of its resources "
+              f"(`hwsim fold` on the YAML lists what is over)", file=sys.stderr)
+        return EXIT_NO_FIT
     if not ma.fits:
         over = ", ".join(f"{c.resource} {c.used} > {c.available}" for c in ma.checks if not c.ok)
         why = over or f"{ma.totals.onchip_bits} > {ma.budget_bits} bits"
@@ -115,12 +131,16 @@ def _verdict(args, found, ma, target) -> int:
     return 0
 
 
-def _fps_line(graph, before, chosen, device) -> str:
-    """The fps of the input precision and of the chosen one, each at its fastest folding."""
+def _before_fps(graph, before, device) -> float | None:
+    """The input precision's fps at its fastest folding on the device (None when none fits)."""
     from hwsim.hw import fold
-    r = fold.fold(graph, before, device)
-    clock = float(before.hardware.get("clock_mhz", 200.0))
-    b = f"{clock * 1e6 / r.cycles:,.1f} fps" if r.fits else "no folding fits"
+    r = fold.fold(graph, before, device, fold.limits(device, utilization=90.0))
+    return float(before.hardware.get("clock_mhz", 200.0)) * 1e6 / r.cycles if r.fits else None
+
+
+def _fps_line(before_fps, chosen, device, clock) -> str:
+    """The fps of the input precision and of the chosen one, each at its fastest folding."""
+    b = f"{before_fps:,.1f} fps" if before_fps is not None else "no folding fits"
     a = f"{chosen.fps:,.1f} fps" if chosen is not None else "no accepted precision folds onto the device"
     return f"fastest folding on {device.name} at {clock:g} MHz: before {b}, after {a}"
 
@@ -144,7 +164,7 @@ def run(args) -> int:
         folded = chosen = None
         if args.objective == "fps":
             log(f"folding {found.evaluations} evaluated precisions onto {device.name}")
-            folded = tune.fold_points(found, device)
+            folded = tune.fold_points(found, device, base=base)
             chosen = tune.fastest(found, folded)
             if chosen is not None:
                 found = dataclasses.replace(found, best=chosen.point)
@@ -159,7 +179,10 @@ def run(args) -> int:
     tops = tuple(evaluate.topk(v, test.y, 1) for v in (ref, fixed_before, fixed_after)) + (evaluate.topk(vb, val.y, 1),)
     t_float, t_after = tops[0], tops[2]
     target = f"device {device.name}" if device else f"budget {format_bits(budget_bits)}"
-    lines = _table(args, graph, val, test, found, tops, mb, ma, target, device)
+    fps = None
+    if args.objective == "fps":
+        fps = (_before_fps(graph, before, device), chosen.fps if chosen is not None else None)
+    lines = _table(args, graph, val, test, found, tops, mb, ma, target, device, fps)
     comments = [f"hwsim tune: {target}, max drop {args.max_drop:g} points on {val.name}",
                 f"on-chip {ma.totals.onchip_bits} bits (before {mb.totals.onchip_bits}); val top-1 "
                 f"{100 * found.best.top1:.2f}% (float {100 * found.float_top1:.2f}%); test top-1 "
@@ -169,7 +192,7 @@ def run(args) -> int:
     if args.objective == "fps":
         png = plots.fps_pareto_png(folded, tune.fps_front(folded), chosen, found.float_top1, args.max_drop,
                                    f"{graph.name} on {device.name}: folded fps vs validation top-1")
-        lines.append(_fps_line(graph, before, chosen, device))
+        lines.append(_fps_line(fps[0], chosen, device, float(after.hardware.get("clock_mhz", 200.0))))
     else:
         png = plots.pareto_png(found.points, found.pareto(), found.best, found.float_top1, args.max_drop,
                                budget_bits if budget_bits else (device.block_total_bits if device else None),
@@ -177,4 +200,4 @@ def run(args) -> int:
     write_all({out: text, plot: png})       # both or neither
     print("\n".join(lines))
     print(f"wrote {out} and {plot}", file=sys.stderr)
-    return _verdict(args, found, ma, target)
+    return _verdict(args, found, ma, target, args.objective == "fps" and chosen is None)

@@ -163,8 +163,13 @@ def fps_pareto_png(folded, front, chosen, float_top1: float, max_drop: float, ti
     precision, the Pareto front, the chosen config and the accuracy limit."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-    ax.scatter([100 * f.point.top1 for f in folded], [f.fps for f in folded], s=14, color="#999999",
+    ok = [f for f in folded if f.result is not None]
+    ax.scatter([100 * f.point.top1 for f in ok], [f.fps for f in ok], s=14, color="#999999",
                label="evaluated precisions (folded)")
+    bad = [f for f in folded if f.result is None]
+    if bad:                              # no folding fits the device: drawn at 0 fps
+        ax.scatter([100 * f.point.top1 for f in bad], [0.0] * len(bad), s=18, marker="x", color="#dd8452",
+                   label="does not fold onto the device")
     fr = sorted(front, key=lambda f: f.point.top1)
     ax.plot([100 * f.point.top1 for f in fr], [f.fps for f in fr], "o-", color="#4c72b0", label="Pareto front")
     if chosen is not None:

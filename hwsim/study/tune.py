@@ -20,6 +20,17 @@ Search (deterministic: fixed order, no randomness):
    `min_width` nor below its integer bits: shaving stops at zero fractional bits.
 Every evaluated config is a point (on-chip bits, validation top-1); `pareto` keeps the ones no other
 point beats on both. Memory is hwsim.hw.estimate's stream estimate (`onchip_bits`).
+
+Precision and folding together (`hwsim tune --objective fps`): the same search runs (its candidate
+set is the one the bits objective evaluates, so no extra simulation), then `fold_points` folds every
+evaluated precision onto the device as `hwsim fold` does (hwsim.hw.fold: the fastest folding within
+`utilization` percent of every resource), each on the config that would be written (the user's
+`hardware` and `parallel.ram_style`, so the clock and FIFOs are the ones `hwsim budget` reads);
+a precision no folding fits is infeasible (fps 0). `fastest` picks the accepted precision (within
+the drop) with the highest folded fps, ties to fewer on-chip bits of the folded design (the folding
+splits memories per PE, so these are what `hwsim budget` reports, not the search's figure at the
+default folding), then the label (deterministic);
+`fps_front` keeps the points no other beats on both fps and validation top-1.
 """
 from __future__ import annotations
 
@@ -262,32 +273,50 @@ class Folded:
     point: Point
     fps: float                   # of the fastest folding on the device (0 when none fits)
     result: object               # hwsim.hw.fold.Result, or None
+    onchip_bits: int | None = None   # of the folded design (hwsim budget's figure); None: point's
+
+    @property
+    def bits(self) -> int:
+        return self.point.onchip_bits if self.onchip_bits is None else self.onchip_bits
 
 
-def fold_points(search: Search, device, utilization: float = 90.0) -> list[Folded]:
-    """Every evaluated precision folded onto `device` (hwsim.hw.fold): its fastest design's fps."""
+def fold_points(search: Search, device, utilization: float = 90.0, base: dict | None = None) -> list[Folded]:
+    """Every evaluated precision folded onto `device` (hwsim.hw.fold): its fastest design's fps.
+    Each is folded on the document `document` writes for it with `base` (the user's config: its
+    `hardware`, e.g. clock_mhz and fifo_depth, and `parallel` ram_style carry over); the same
+    precision evaluated twice is folded once."""
     from hwsim.hw import fold
+    from hwsim.study.evaluate import onchip as folded_onchip
     lim = fold.limits(device, utilization=utilization)
-    out = []
+    out, seen = [], {}
     for p in search.points:
-        c = cfg.load({"precision": precision_doc(search.graph, search.ranges, dict(p.act), dict(p.weight))},
-                     search.graph)
-        r = fold.fold(search.graph, c, device, lim)
-        clock = float(c.hardware.get("clock_mhz", 200.0))
-        out.append(Folded(p, clock * 1e6 / r.cycles if r.fits else 0.0, r if r.fits else None))
+        key = (p.act, p.weight)
+        if key not in seen:
+            doc = document(precision_doc(search.graph, search.ranges, dict(p.act), dict(p.weight)),
+                           base=base, device=device.name)
+            c = cfg.load(doc, search.graph)
+            r = fold.fold(search.graph, c, device, lim)
+            if r is not None and r.fits:
+                clock = float(r.config.hardware.get("clock_mhz", 200.0))
+                seen[key] = (clock * 1e6 / r.cycles, r,
+                             folded_onchip(search.graph, r.config, device).totals.onchip_bits)
+            else:
+                seen[key] = (0.0, None, None)
+        out.append(Folded(p, *seen[key]))
     return out
 
 
 def fastest(search: Search, folded: list[Folded]) -> Folded | None:
-    """The accepted precision (within the drop) whose folding is fastest; ties: fewer on-chip bits."""
+    """The accepted precision (within the drop) whose folding is fastest; ties: fewer on-chip bits
+    (of the folded design), then the label."""
     ok = [f for f in folded if f.result is not None and meets(search.float_top1, f.point, search.max_drop)]
-    return max(ok, key=lambda f: (f.fps, -f.point.onchip_bits, f.point.label)) if ok else None
+    return max(ok, key=lambda f: (f.fps, -f.bits, f.point.label)) if ok else None
 
 
 def fps_front(folded: list[Folded]) -> list[Folded]:
-    """Points no other point beats on both fps and validation top-1."""
+    """Folded points no other point beats on both fps and validation top-1 (infeasible ones left out)."""
     front, best = [], -1.0
-    for f in sorted(folded, key=lambda f: (-f.fps, -f.point.top1)):
+    for f in sorted((f for f in folded if f.result is not None), key=lambda f: (-f.fps, -f.point.top1)):
         if f.point.top1 > best:
             front.append(f)
             best = f.point.top1
