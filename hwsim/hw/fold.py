@@ -216,7 +216,7 @@ class Folder:
         return sorted({c.cycles for opts in self.cands.options.values() for c in opts
                        if c.cycles >= self.floor_cycles()})
 
-    def at(self, target: int) -> Result | None:
+    def at(self, target: int, repair: bool = True) -> Result | None:
         """The cheapest folding whose layers all meet `target` cycles (None when a layer cannot)."""
         lim = self.lim.as_tuple()
         weights = [1.0 / l if l else 1e9 for l in lim]
@@ -231,9 +231,10 @@ class Folder:
         current = {n: min(ok, key=lambda c: _key(c, weights)) for n, ok in sets.items()}
         overhead = (0, 0, 0, 0)           # what the plan adds beyond the layers' units (FIFOs, converters)
         res = None
-        for _ in range(3):
+        for _ in range(3 if repair else 1):
             budget = tuple(l - o for l, o in zip(lim, overhead))
-            _repair(current, sets, budget)
+            if repair:
+                _repair(current, sets, budget)
             res = self._build(target, list(current.values()))
             if res.fits:
                 return res
@@ -268,7 +269,7 @@ class Folder:
         lo, hi = 0, len(ts) - 1
         best = self.at(ts[hi])
         if best is None or not best.fits:
-            return best
+            return self.at(ts[hi], repair=False)     # the verdict: the cheapest slowest design as it is
         while lo < hi:
             mid = (lo + hi) // 2
             r = self.at(ts[mid])
