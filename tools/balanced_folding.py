@@ -16,40 +16,24 @@ from pathlib import Path
 
 import yaml
 
-from hwsim.hw import pipeline, units
+from hwsim.hw import fold as hw_fold, pipeline
 from hwsim.ir import zoo
 from hwsim.spec import config as cfg
 
 
-def _choices(graph, layer):
-    c, h, w = graph.in_shapes(layer)[0]
-    out = graph.shape(layer.name)
-    if layer.kind == "dense":
-        n_in, f, px = c * h * w, layer.out_features, 1
-        chans = c if h * w == 1 else c
-    else:
-        (kh, kw) = layer.kernel
-        n_in, f, px, chans = c * kh * kw, out[0], out[1] * out[2], c
-    for pe in pipeline.divisors(f):
-        for simd in pipeline.divisors(chans):
-            cyc = px * (f // pe) * (n_in // simd)
-            if layer.kind == "conv" and tuple(layer.kernel) != (1, 1):
-                (kh, kw), (sh, _), (ph, _) = layer.kernel, layer.stride, layer.padding
-                cyc = max(cyc, units.swu_cycles(h, w, c // simd, kh, kw, sh, ph, out[1], out[2]))
-            yield pe * simd, cyc, pe, simd
-
-
-def fold(graph, target: int) -> tuple[dict, int]:
+def fold(cands, target: int) -> tuple[dict, int]:
+    """For each conv / dense layer the (pe, simd) with fewest multipliers whose units all finish
+    within `target`; cycles come from the plan's own unit builders (hwsim.hw.fold candidates)."""
     layers, total = {}, 0
-    for layer in graph.layers:
-        if layer.kind not in ("conv", "dense"):
+    for name, opts in cands.options.items():
+        if not opts or opts[0].simd is None:
             continue
-        ok = [c for c in _choices(graph, layer) if c[1] <= target]
+        ok = [c for c in opts if c.cycles <= target and c.mult_style in (None, "auto")]
         if not ok:
             return {}, 10 ** 18
-        mult, _, pe, simd = min(ok)
-        layers[layer.name] = {"pe": pe, "simd": simd}
-        total += mult
+        best = min(ok, key=lambda c: (c.pe * c.simd, c.cycles, c.pe))
+        layers[name] = {"pe": best.pe, "simd": best.simd}
+        total += best.pe * best.simd
     return layers, total
 
 
@@ -60,14 +44,15 @@ def main(argv=None) -> int:
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     g = zoo.build(a.model)
+    cands = hw_fold._Candidates(g, cfg.load(None, g), None)
     lo, hi = 1, 10 ** 10
     while lo < hi:
         mid = (lo + hi) // 2
-        if fold(g, mid)[1] <= a.multipliers:
+        if fold(cands, mid)[1] <= a.multipliers:
             hi = mid
         else:
             lo = mid + 1
-    layers, total = fold(g, lo)
+    layers, total = fold(cands, lo)
     doc = {"model": a.model, "parallel": {"layers": layers}}
     plan = pipeline.build(g, cfg.load(doc, g))
     b = plan.bottleneck
