@@ -16,19 +16,24 @@ def random_inputs(graph, config, images: int, seed: int):
     return x, config.input.quantize(x)
 
 
-def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: bool = True) -> dict:
-    """Run the project's C simulation; {'images', 'values', 'mismatches', 'first'} (first mismatch)."""
+def compare(project, images: int, seed: int, timeout: float = 3600.0, progress: bool = True,
+            bounded: bool = False) -> dict:
+    """Run the project's C simulation; {'images', 'values', 'mismatches', 'first'} (first mismatch).
+    `bounded`: every kernel in a thread, every stream bounded at its declared depth (hls backend)."""
     import numpy as np
     from hwsim.sim import simulate
     from hwsim.backends import registry as backends
     from hwsim.util.supervise import stage
+    from hwsim.util.errors import InputError
+    if bounded and project.backend != "hls":
+        raise InputError(f"--bounded needs a project of the hls backend; {project.path} is {project.backend}")
     runner = backends.csim_runner(project.backend)
     x, x_raw = random_inputs(project.graph, project.config, images, seed)
     with stage(f"simulating {project.graph.name} bit-accurately ({images} images)"):
         expected = simulate.run(project.graph, x, project.config, reference=False).raw
     req = backends.CsimRequest(project.path, project.graph, project.config, x_raw, expected=expected,
-                               timeout=timeout, build_timeout=timeout, progress=progress)
-    with stage(f"building and running the {project.backend} C simulation"):
+                               timeout=timeout, build_timeout=timeout, progress=progress, bounded=bounded)
+    with stage(f"building and running the {'bounded ' if bounded else ''}{project.backend} C simulation"):
         got = np.asarray(runner(req), dtype=np.int64)
     if got.shape != expected.shape:
         raise RuntimeError(f"C simulation returned shape {got.shape}, expected {expected.shape}")

@@ -41,6 +41,7 @@ class CsimRequest:
     timeout: float = 3600.0   # seconds for the whole run (build excluded)
     build_timeout: float = 1800.0
     progress: bool = True     # progress lines on stderr
+    bounded: bool = False     # every kernel a thread, every stream bounded at its depth (hls backend)
 
 
 def register(name: str, generate: Callable | None = None, csim: Callable | None = None,

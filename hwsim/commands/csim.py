@@ -18,6 +18,11 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=types.non_negative_int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--timeout", type=types.positive_float, default=3600.0, metavar="SEC",
                    help="limit for the simulation run, and separately for the build (default 3600)")
+    p.add_argument("--bounded", action="store_true",
+                   help="every kernel of the dataflow region in its own thread, every stream holding at most "
+                        "its declared depth (reads and writes block): a design whose FIFOs are too shallow "
+                        "deadlocks here, as it would in hardware; reported in one line naming the full and "
+                        "the empty streams (exit 1). C-simulation build only: the synthesized code is unchanged")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -27,11 +32,13 @@ def run(args) -> int:
     from hwsim.backends.csim import compare
     proj = prj.read(args.project)
     try:
-        res = compare(proj, args.images, args.seed, timeout=args.timeout, progress=not args.quiet)
+        res = compare(proj, args.images, args.seed, timeout=args.timeout, progress=not args.quiet,
+                      bounded=args.bounded)
     except (cpp.CompileError, cpp.RunError) as e:
         print(f"hwsim csim: error: {e}", file=sys.stderr)
         return EXIT_MISMATCH
-    print(f"csim: {res['images']} images, {res['values']} values, {res['mismatches']} mismatches")
+    kind = "bounded csim" if args.bounded else "csim"
+    print(f"{kind}: {res['images']} images, {res['values']} values, {res['mismatches']} mismatches")
     cyc = res.get("cycles")
     if cyc is not None:
         layer, _, n = cyc["bottleneck"]

@@ -32,7 +32,7 @@ LUT6_DEPTH, SRL_DEPTH = 64, 32
 def memory_luts(mem) -> int:
     if mem.style != "lutram":
         return 0
-    per = SRL_DEPTH if mem.role.startswith(("fifo", "skew fifo")) and mem.depth <= SRL_DEPTH else LUT6_DEPTH
+    per = SRL_DEPTH if mem.role.startswith(("fifo", "join fifo")) and mem.depth <= SRL_DEPTH else LUT6_DEPTH
     return mem.width * math.ceil(mem.depth / per) * mem.count
 
 

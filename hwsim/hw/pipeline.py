@@ -19,11 +19,9 @@ Rules (the one place they are written):
 - The order of additions is (channel fold, kh, kw, SIMD lane). It equals the simulator's (c, kh, kw)
   when SIMD = 1 or the kernel is 1x1; a saturating explicit accumulator with SIMD > 1 on a larger
   kernel would add in another order, and is refused.
-- FIFO depths, in beats: `hardware.fifo_depth` (default 2) on every stream, except a join's faster
-  input (modelled, not proven; C simulation does not depend on depths): each unit is credited with
-  the input pixels it may consume before its output catches up (a sliding window: its first KH + SH
-  padded rows' real rows; every other unit: 1 pixel), scaled to its output map; at a concat or add an
-  input that is D pixels ahead of the slowest holds (D + 1) pixels of beats more.
+- FIFO depths, in beats, are decided by hwsim.hw.fifo_depth from the units' I/O order (deadlock-free
+  minima at the joins, then depths that keep the bottleneck rate, at least `hardware.fifo_depth`);
+  the same run gives the modelled interval and latency (NetworkPlan.timing).
 """
 from __future__ import annotations
 
@@ -31,6 +29,7 @@ import math
 from dataclasses import replace
 
 from hwsim.fixed import _SAT_FAMILY
+from hwsim.hw import fifo_depth as FD
 from hwsim.hw import units as U
 from hwsim.hw.plan import LayerPlan, NetworkPlan, Stream, Unit
 from hwsim.spec.config import Config
@@ -296,16 +295,24 @@ class _Builder:
 
         srcs_of = {layer.name: srcs for layer, srcs in self.nodes}
         st = {n: Stream(**d) for n, d in streams.items()}
-        st = self._skew(st, units)
+        hw = self.cfg.hardware
+        try:
+            timing = FD.size(units, st, INPUT, OUTPUT, self.fifo, hw.get("fifo_policy", "rate"),
+                             hw.get("fifo_depths") or {})
+        except FD.Deadlock as e:
+            raise InputError(f"{g.name}: {e}") from None
+        joins = {u.name for u in units if u.kind in ("concat", "add")}
+        st = {n: replace(s, depth=timing.depth[n], role="join" if s.consumer in joins else "fifo")
+              for n, s in st.items()}
         plans = []
         for layer in g.layers:
             us = tuple(next(u for u in units if u.name == x.name) for x in layer_units[layer.name])
-            fifos = tuple(U.fifo(f"fifo {s.name}" if s.role == "fifo" else f"skew fifo {s.name}", s.width, s.bits,
+            fifos = tuple(U.fifo(f"fifo {s.name}" if s.role == "fifo" else f"join fifo {s.name}", s.width, s.bits,
                                  s.depth, self.dev)
                           for s in st.values() if s.consumer and any(u.name == s.consumer for u in us))
             plans.append(self._layer_plan(layer, us, fifos, node_w, srcs_of))
         return NetworkPlan(g.name, tuple(plans), tuple(units), tuple(st.values()), INPUT, OUTPUT,
-                           dict(self.owner))
+                           dict(self.owner), timing)
 
     def _layer_plan(self, layer, us, fifos, node_w, srcs) -> LayerPlan:
         """pe = values per beat leaving; simd = values per beat its compute unit reads; in_width =
@@ -317,32 +324,6 @@ class _Builder:
                              self.notes.get(name, ""))
         w = self.width.get(self.owner.get(name, name), 1)
         return LayerPlan(name, layer.kind, w, w, w, w, us, fifos, self.notes.get(name, ""))
-
-    def _skew(self, st: dict[str, Stream], units: list[Unit]) -> dict[str, Stream]:
-        """Deepen the faster input of every concat / add (module doc)."""
-        lag: dict[str, float] = {INPUT: 0.0}      # pixels of its own map a stream is behind the input
-        for u in units:
-            base = max((lag[s] for s in u.inputs), default=0.0)
-            px_in = st[u.inputs[0]].pixels if u.inputs else 1
-            for s in u.outputs:
-                px_out = st[s].pixels
-                lead = 1.0
-                if u.kind == "swu":
-                    f = dict(u.fields)
-                    lead = U.real_rows(0, f["filt_height"] + f["stride_height"], f["pad_height"],
-                                       f["in_height"]) * f["in_width"]
-                lag[s] = (base + lead) * px_out / px_in
-        for u in units:
-            if u.kind not in ("concat", "add"):
-                continue
-            lags = [lag[s] for s in u.inputs]
-            for s, l in zip(u.inputs, lags):
-                ahead = max(lags) - l
-                if ahead > 0:
-                    s0 = st[s]
-                    per_px = s0.beats // s0.pixels
-                    st[s] = replace(s0, depth=self.fifo + math.ceil(ahead + 1) * per_px, role="skew")
-        return st
 
 
 def _window_beats(u: Unit) -> int:

@@ -58,7 +58,7 @@ class Stream:
     depth: int                     # beats
     pixels: int                    # pixels per image
     beats: int                     # beats per image
-    role: str = "fifo"             # fifo | skew (a join's fast input)
+    role: str = "fifo"             # fifo | join (an input of a concat / add)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -117,6 +117,22 @@ class NetworkPlan:
     input_stream: str
     output_stream: str
     owner: dict = field(default_factory=dict, compare=False)   # layer -> layer whose stream carries it
+    timing: object = field(default=None, compare=False)        # hwsim.hw.fifo_depth.Sizing
+
+    @property
+    def latency(self) -> int | None:
+        return self.timing.latency if self.timing is not None else None
+
+    @property
+    def interval(self) -> int | None:
+        return self.timing.interval if self.timing is not None else None
+
+    def layer_latency(self, name: str) -> int | None:
+        """Modelled cycles from the layer's first move to its end of the first image."""
+        if self.timing is None:
+            return None
+        spans = [self.timing.span[u.name] for u in self.layer(name).units if u.name in self.timing.span]
+        return max(b for _, b in spans) - min(a for a, _ in spans) + 1 if spans else None
 
     def layer(self, name: str) -> LayerPlan:
         for p in self.layers:
@@ -139,6 +155,7 @@ class NetworkPlan:
                 "bottleneck": {"unit": self.bottleneck.name, "layer": self.bottleneck.layer,
                                "cycles": self.bottleneck.cycles},
                 "input_stream": self.input_stream, "output_stream": self.output_stream,
+                "timing": self.timing.to_dict() if self.timing is not None else None,
                 "calls": [u.name for u in self.units],
-                "layers": [p.to_dict() for p in self.layers],
+                "layers": [{**p.to_dict(), "latency": self.layer_latency(p.name)} for p in self.layers],
                 "streams": [s.to_dict() for s in self.streams]}

@@ -1,4 +1,5 @@
-"""The `hardware` section of a config: clock, HLS part, device and FIFO depth, resolved completely
+"""The `hardware` section of a config: clock, HLS part, device and FIFO depths (the floor
+`fifo_depth`, the `fifo_policy` rate | minimum, and `fifo_depths` fixed per stream; hwsim.hw.fifo_depth), resolved completely
 when the config loads (the part from --part, else the document, else the device's Xilinx part,
 else the default), so that the estimate and the generators read the same values."""
 from __future__ import annotations
@@ -7,8 +8,10 @@ from typing import Mapping
 
 from hwsim.util.errors import InputError
 
-KEYS = {"clock_mhz", "part", "device", "fifo_depth"}
-DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device": None, "fifo_depth": 2}
+KEYS = {"clock_mhz", "part", "device", "fifo_depth", "fifo_policy", "fifo_depths"}
+DEFAULTS = {"clock_mhz": 200.0, "part": "xczu9eg-ffvb1156-2-e", "device": None, "fifo_depth": 2,
+            "fifo_policy": "rate", "fifo_depths": {}}
+FIFO_POLICIES = ("rate", "minimum")
 
 
 def resolve(given: Mapping, part: str | None = None, clock_ns: float | None = None) -> dict:
@@ -31,4 +34,13 @@ def resolve(given: Mapping, part: str | None = None, clock_ns: float | None = No
         raise InputError(f"hardware.clock_mhz must be a positive number, got {hw['clock_mhz']!r}")
     if isinstance(hw["fifo_depth"], bool) or not isinstance(hw["fifo_depth"], int) or hw["fifo_depth"] < 1:
         raise InputError(f"hardware.fifo_depth must be a positive integer, got {hw['fifo_depth']!r}")
+    if hw["fifo_policy"] not in FIFO_POLICIES:
+        raise InputError(f"hardware.fifo_policy must be one of {', '.join(FIFO_POLICIES)}, got {hw['fifo_policy']!r}")
+    depths = hw["fifo_depths"]
+    if not isinstance(depths, Mapping):
+        raise InputError(f"hardware.fifo_depths must map stream names to depths, got {depths!r}")
+    for k, v in depths.items():
+        if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"hardware.fifo_depths.{k} must be a positive integer, got {v!r}")
+    hw["fifo_depths"] = dict(sorted(depths.items()))
     return hw

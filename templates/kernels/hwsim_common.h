@@ -56,9 +56,20 @@ inline unsigned long long *cycle_counts() {
     static unsigned long long counts[MAX_KERNELS] = {0};
     return counts;
 }
+#ifndef HWSIM_COUNT
 #define HWSIM_COUNT(id) (::hwsim::cycle_counts()[(id)]++)
+#endif
 #else
 #define HWSIM_COUNT(id)
+#endif
+
+// The dataflow region's kernel calls and stream depths (top.cpp). Here a call is the call and the
+// depth is the STREAM pragma's alone; the bounded C simulation (bounded/hls_stream.h, defined
+// before this) runs each call in a thread and bounds each stream at its depth.
+#ifndef HWSIM_PROCESS
+#define HWSIM_PROCESS(...) __VA_ARGS__
+#define HWSIM_STREAM_DEPTH(s, n)
+#define HWSIM_DATAFLOW_END()
 #endif
 
 // (ap_fixed_base::setBits keeps the low W bits of its argument; a negative raw value converts to

@@ -44,13 +44,23 @@ def sources(folder: Path) -> list[Path]:
     return srcs
 
 
-def _flags(folder: Path) -> list[str]:
-    return [*cpp.OPT_FLAGS, "-I", str(folder / "firmware"), "-I", str(folder / "firmware" / "kernels")]
+BOUNDED_FLAGS = ("-DHWSIM_BOUNDED", "-pthread")
+EXIT_DEADLOCK = 4           # the testbench's exit code when the bounded C simulation deadlocks
 
 
-def build_key(folder: Path) -> str:
+class DeadlockError(cpp.RunError):
+    """The bounded C simulation stopped: every kernel waited (the message names the streams)."""
+
+
+def _flags(folder: Path, bounded: bool = False) -> list[str]:
+    inc = ["-I", str(folder / "firmware" / "kernels" / "bounded"), *BOUNDED_FLAGS] if bounded else []
+    return [*cpp.OPT_FLAGS, *inc, "-I", str(folder / "firmware"), "-I", str(folder / "firmware" / "kernels")]
+
+
+def build_key(folder: Path, bounded: bool = False) -> str:
     h = hashlib.sha256()
-    h.update("\0".join([cpp.compiler(), str(cpp.ap_types_dir()), *cpp.STD_FLAGS, *cpp.OPT_FLAGS]).encode())
+    h.update("\0".join([cpp.compiler(), str(cpp.ap_types_dir()), *cpp.STD_FLAGS, *cpp.OPT_FLAGS,
+                        *(BOUNDED_FLAGS if bounded else ())]).encode())
     for sub in ("firmware", "tb"):
         for p in sorted((folder / sub).rglob("*")):
             if p.is_file():
@@ -80,14 +90,16 @@ def _prune(cache: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, progress: bool = False) -> Path:
+def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, progress: bool = False,
+          bounded: bool = False) -> Path:
     """The C-simulation executable of an hls project, compiled unless cached; `jobs` parallel g++
-    (default: hwsim.util.threads.workers())."""
+    (default: hwsim.util.threads.workers()). `bounded`: the bounded C simulation
+    (templates/kernels/bounded/hls_stream.h: every kernel a thread, every stream at its depth)."""
     from hwsim.util.threads import workers
     jobs = jobs or workers()
     folder = Path(folder).resolve()
     srcs = sources(folder)
-    key = build_key(folder)
+    key = build_key(folder, bounded)
     cache = cache_dir()
     out_dir = cache / f"csim-{key}"
     exe = out_dir / "csim"
@@ -97,7 +109,7 @@ def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, 
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".csim-", dir=cache))
     try:
-        flags = _flags(folder)
+        flags = _flags(folder, bounded)
         order = sorted(srcs, key=lambda s: -s.stat().st_size)
         objs = {s: tmp / f"{i}_{s.stem}.o" for i, s in enumerate(srcs)}
         if progress:
@@ -106,7 +118,7 @@ def build(folder: str | Path, jobs: int | None = None, timeout: float = 1800.0, 
             futures = [pool.submit(cpp.compile, [s], objs[s], ["-c", *flags], timeout) for s in order]
             for f in futures:
                 f.result()
-        cpp.compile([objs[s] for s in srcs], tmp / "csim", [], timeout)
+        cpp.compile([objs[s] for s in srcs], tmp / "csim", list(BOUNDED_FLAGS[1:]) if bounded else [], timeout)
         for o in objs.values():
             o.unlink()
         try:
@@ -149,6 +161,9 @@ def _run_one(exe: Path, folder: Path, args: list[str], timeout: float, echo: boo
         raise cpp.RunError(f"C simulation timed out after {timeout:g} s") from None
     for t in pumps:
         t.join()
+    if proc.returncode == EXIT_DEADLOCK:
+        line = next((l.strip() for l in err_lines if l.startswith("tb: deadlock:")), "tb: deadlock")
+        raise DeadlockError("bounded C simulation " + line[len("tb: "):])
     if proc.returncode != 0:
         tail = "".join((out_lines + err_lines)[-cpp.MAX_ERROR_LINES:]).rstrip()
         raise cpp.RunError(f"C simulation exited with code {proc.returncode}:\n{tail}")
@@ -171,7 +186,7 @@ def run_csim(request: backends.CsimRequest) -> np.ndarray:
     from hwsim.util.threads import workers
     folder = Path(request.folder).resolve()
     graph = request.graph
-    exe = build(folder, timeout=request.build_timeout, progress=request.progress)
+    exe = build(folder, timeout=request.build_timeout, progress=request.progress, bounded=request.bounded)
     n = len(request.x_raw)
     data = folder / "tb_data"
     data.mkdir(exist_ok=True)

@@ -2,7 +2,7 @@
 
 `render(graph, config)` builds the view-model (hwsim.backends.hls.viewmodel), renders the Jinja templates
 in templates/hls with StrictUndefined, and adds copies of the hand-written kernel headers
-(templates/kernels/*.h), the resolved config and the memory estimator's report. Equal inputs give
+(templates/kernels/**/*.h), the resolved config and the memory estimator's report. Equal inputs give
 byte-identical output.
 """
 from __future__ import annotations
@@ -39,9 +39,11 @@ def environment() -> jinja2.Environment:
 
 
 def kernel_headers() -> dict[str, str]:
-    """templates/kernels/*.h by file name, sorted."""
+    """templates/kernels/**/*.h by path under it (bounded/hls_stream.h: the bounded C simulation's
+    stream, on no include path but its own build's), sorted."""
     from hwsim.util.toolchain import kernels_dir
-    return {p.name: p.read_text() for p in sorted(kernels_dir().glob("*.h"))}
+    root = kernels_dir()
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.h"))}
 
 
 def render(graph: Graph, config: Config, tool: str = "vitis") -> dict[str, str]:

@@ -47,7 +47,7 @@ def call(unit, struct: str, in_types, out_type, ins, outs, weights=None, note=""
         targs, args = (in_types[0], struct), (*ins, *outs)
     else:
         targs, args = (*in_types, out_type, struct), (*ins, *outs, *(weights or ()))
-    statement = f"{kernel(unit)}<{', '.join(targs)}>({', '.join(args)});"
+    statement = f"{kernel(unit)}<{', '.join(targs)}>({', '.join(args)})"
     return Call(comment(unit.name), comment(note or describe(unit)), statement)
 
 

@@ -52,7 +52,7 @@ class Stream:
 class Call:
     layer: str               # layer name(s) the call implements (comment)
     note: str                # one-line description (comment)
-    statement: str           # `kernel<template args>(args);`
+    statement: str           # `kernel<template args>(args)` (top.cpp wraps it in HWSIM_PROCESS)
 
 
 @dataclass(frozen=True)
