@@ -31,9 +31,10 @@ def generated(tmp_path_factory) -> Path:
 
 
 def calls(project: Path) -> dict:
-    """unit -> (kernel, config struct), read from the generated top.cpp."""
+    """unit -> (kernel, config struct), read from the generated top.cpp: the comment naming the unit,
+    then the call (possibly wrapped, e.g. HWSIM_PROCESS(...)) whose last template argument is the struct."""
     text = (project / "firmware" / "top.cpp").read_text()
-    found = re.findall(r"^\s*// ([^:\n]+): .*\n\s*hwsim::(\w+)<.*\b(config_\w+)>\(", text, re.M)
+    found = re.findall(r"^\s*// ([^:\n]+): .*\n[^\n]*?\bhwsim::(\w+)<[^\n]*\b(config_\w+)>\(", text, re.M)
     return {u: (k, s) for u, k, s in found}
 
 
