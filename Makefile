@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 # The numba kernels' tests run a second time bounds-checked, compiled afresh (numba's on-disk cache
 # ignores NUMBA_BOUNDSCHECK): an index out of range then raises IndexError instead of corrupting memory.
 # These files reach every kernel and every way its work is split between threads.
-BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py
+BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py tests/test_fifo_depth.py
 
 test: $(STAMP) numba-cache lint-imports test-boundscheck
 	$(PY) -m pytest -n 2 -q

@@ -1,6 +1,8 @@
-"""Start-up: `hwsim --help` and `hwsim budget` import none of the heavy packages (the option lists
-they show come from light modules: hwsim.backends.options, hwsim.report.tables, hwsim.hw.estimate).
-Times are measured in tools/bench_startup.py, not here."""
+"""Start-up: `hwsim --help` and the commands' --help import none of the heavy packages (the option
+lists they show come from light modules: hwsim.backends.options, hwsim.report.tables,
+hwsim.hw.estimate). A budget itself sizes the FIFOs by simulating the pipeline (hwsim.hw.fifo_sim):
+it imports numpy and numba (and numba's yaml), nothing else heavy. Times are measured in
+tools/bench_startup.py, not here."""
 import subprocess
 import sys
 
@@ -18,12 +20,17 @@ print(code, *[m for m in {heavy!r} if m in sys.modules])
 """
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["budget"], ["budget", "--help"], ["generate", "--help"],
-                                  ["budget", "--model", "fire", "--format", "json"]])
-def test_light_commands_import_no_heavy_package(argv):
+SIZING = ["numpy", "numba", "yaml"]
+
+
+@pytest.mark.parametrize("argv,allowed", [(["--help"], []), (["budget"], SIZING), (["budget", "--help"], []),
+                                          (["generate", "--help"], []),
+                                          (["budget", "--model", "fire", "--format", "json"], SIZING)])
+def test_light_commands_import_no_heavy_package(argv, allowed):
     out = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)],
                          capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["0"], f"hwsim {' '.join(argv)}: exit {out[0]}, imported {out[1:]}"
+    assert out[0] == "0" and [m for m in out[1:] if m not in allowed] == [], \
+        f"hwsim {' '.join(argv)}: exit {out[0]}, imported {out[1:]}"
 
 
 def test_the_backend_option_names_every_backend():

@@ -127,6 +127,8 @@ class BudgetReport:
     bottleneck: str
     compression: Compression | None
     extra_memories: tuple[MemoryMap, ...] = ()    # layer architecture: the feature-map pool
+    interval: int | None = None    # modelled cycles between images (hwsim.hw.fifo_depth); stream only
+    latency: int | None = None     # modelled cycles of the first image (an estimate)
 
     @property
     def block_kind(self) -> str:
@@ -165,7 +167,9 @@ class BudgetReport:
             "compression": None if self.compression is None else self.compression.to_dict(),
             "estimate": {"clock_mhz": self.clock_mhz, "cycles_per_image": self.totals.cycles,
                          "fps": round(self.fps, 3), "bottleneck": self.bottleneck,
-                         "fifo_depth": self.fifo_depth},
+                         "fifo_depth": self.fifo_depth, "modelled_interval": self.interval,
+                         "latency_cycles": self.latency,
+                         "latency_ms": None if self.latency is None else round(self.latency / (self.clock_mhz * 1e3), 6)},
             "totals": self.totals.to_dict(),
             "layers": [l.to_dict() for l in self.layers],
             "extra_memories": [m.to_dict() for m in self.extra_memories],
@@ -246,7 +250,7 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
     comp = make_compression(weight_layers, prune, codebook_bits, index_bits)
     fifo_depth = int(config.hardware.get("fifo_depth", pipeline.DEFAULT_FIFO_DEPTH))
     clock = float(config.hardware.get("clock_mhz", 200.0))
-    rows = _layer_rows(graph, config, arch, weights, comp, device, fifo_depth)
+    rows, net = _layer_rows(graph, config, arch, weights, comp, device, fifo_depth)
     totals, extra = _totals(rows, arch, weights, device)
     bottleneck = max(rows, key=lambda r: r.cycles).name
     checks: tuple[Check, ...] = ()
@@ -256,10 +260,11 @@ def estimate(graph: Graph, config: cfg.Config | None = None, arch: str = "stream
         if device.lut is not None:
             checks += (Check("LUT", totals.luts, device.lut),)
     return BudgetReport(graph.name, graph.input_shape, arch, weights, budget_bits, tuple(rows), totals,
-                        device, checks, clock, fifo_depth, bottleneck, comp, extra)
+                        device, checks, clock, fifo_depth, bottleneck, comp, extra,
+                        net.interval if arch == "stream" else None, net.latency if arch == "stream" else None)
 
 
-def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth) -> list[LayerBudget]:
+def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth):
     """One row per layer, from its hardware plan (hwsim.hw.pipeline): folding, cycles, multipliers,
     DSPs and every memory (weights unless offchip; the stream architecture's FIFOs, windows and
     accumulators, or the layer architecture's live feature-map bits)."""
@@ -286,7 +291,7 @@ def _layer_rows(graph, config, arch, weights, comp, device, fifo_depth) -> list[
             _sum(mems, "blocks"), _sum(mems, "uram"), _sum(mems, "lutram_bits"), _sum(mems, "reg_bits"),
             rf, plan.multipliers, plan.dsp, plan.cycles, tuple(mems), plan.pe, plan.simd, plan.in_width,
             plan.out_width, tuple(u.to_dict() for u in plan.units), plan.luts))
-    return rows
+    return rows, net
 
 
 def _totals(rows, arch, weights, device) -> tuple[Totals, tuple[MemoryMap, ...]]:

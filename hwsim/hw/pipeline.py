@@ -29,7 +29,6 @@ import math
 from dataclasses import replace
 
 from hwsim.fixed import _SAT_FAMILY
-from hwsim.hw import fifo_depth as FD
 from hwsim.hw import units as U
 from hwsim.hw.plan import LayerPlan, NetworkPlan, Stream, Unit
 from hwsim.spec.config import Config
@@ -295,6 +294,7 @@ class _Builder:
 
         srcs_of = {layer.name: srcs for layer, srcs in self.nodes}
         st = {n: Stream(**d) for n, d in streams.items()}
+        from hwsim.hw import fifo_depth as FD          # (numba: not at `hwsim --help`)
         hw = self.cfg.hardware
         try:
             timing = FD.size(units, st, INPUT, OUTPUT, self.fifo, hw.get("fifo_policy", "rate"),

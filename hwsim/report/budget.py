@@ -50,6 +50,10 @@ def _header(r: BudgetReport) -> list[str]:
     lines.append(f"estimate at {r.clock_mhz:g} MHz: {t.cycles:,} cycles/image "
                  f"({'bottleneck ' + r.bottleneck if r.arch == 'stream' else 'sum of layers'}) "
                  f"-> {r.fps:,.1f} frames/s; {t.multipliers:,} multipliers, {t.dsp:,} DSP, {t.luts:,} LUT (estimates)")
+    if r.latency is not None:
+        lines.append(f"pipeline model (estimate): interval {r.interval:,} cycles/image, latency of the first image "
+                     f"{r.latency:,} cycles = {r.latency / (r.clock_mhz * 1e3):,.3f} ms at {r.clock_mhz:g} MHz "
+                     "(FIFO depths from hwsim.hw.fifo_depth)")
     return lines
 
 

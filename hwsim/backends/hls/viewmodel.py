@@ -70,7 +70,7 @@ class _View:
         carriers = sorted({s.carrier for s in plan.streams}, key=g.names().index)
         typedefs = tuple(TypeDef("t_" + self.ids[o], str(cfg[o].result), comment(o)) for o in carriers)
         streams = tuple(Stream(self._sname(s), self._beat(s), s.depth,
-                               comment(f"{s.carrier}, {s.width} per beat, {s.role}"))
+                               comment(f"stream {s.name}: {s.carrier}, {s.width} per beat, {s.role}"))
                         for s in plan.streams if s.name not in (plan.input_stream, plan.output_stream))
         configs, calls, weight_files, pragmas = [], [], [], []
         for i, u in enumerate(plan.units):
