@@ -60,8 +60,9 @@ def test_streams_are_declared_with_the_plan_width_and_depth(project):
     assert len(decl) == len(inner) == len(depth)
     got = sorted((int(w), int(depth[n])) for w, n in decl)
     assert got == sorted((s.width, s.depth) for s in inner)
-    skew = [s for s in inner if s.role == "skew"]
-    assert skew and all(s.depth > 2 for s in skew)
+    joins = [s for s in inner if s.role == "join"]
+    assert len(joins) == 2 and all(s.depth >= plan.timing.minimum[s.name] for s in joins)
+    assert max(plan.timing.minimum[s.name] for s in joins) > 1     # the fast branch waits for the 3x3 one
 
 
 def test_weight_arrays_and_pragmas_follow_the_plan_memories(project):

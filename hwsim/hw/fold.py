@@ -16,7 +16,9 @@ Algorithm (deterministic):
    the sum overruns are raised, up to WEIGHT_ROUNDS times, before T is given up).
 3. The whole plan of that folding is built and checked against the limits: this is where the
    parts that do not add up are counted exactly (the FIFOs and converters between layers, which
-   depend on both neighbours' widths).
+   depend on both neighbours' widths, and the FIFO depths of hwsim.hw.fifo_depth). The plan is
+   first built with every FIFO at one place, a lower bound: a design that does not fit so is
+   rejected without the pipeline simulation.
 4. Without a target, T is bisected over the achievable cycle counts for the smallest T that fits;
    with a target fps, T = clock / fps and the cheapest design is returned, or the resource that
    makes the target impossible and by how much.
@@ -258,9 +260,13 @@ class Folder:
             layers[c.layer] = entry
         doc["parallel"] = {**({"default": default} if default else {}), "layers": layers}
         config = cfg.load(doc, self.g)
-        plan = pipeline.build(self.g, config, self.dev)
+        plan = pipeline.build(self.g, config, self.dev, size_fifos=False)     # FIFOs at 1: a lower bound
         used = plan_usage(plan)
         fits = all(u <= l for u, l in zip(used, self.lim.as_tuple()))
+        if fits:                                 # only then is the pipeline simulated for its depths
+            plan = pipeline.build(self.g, config, self.dev)
+            used = plan_usage(plan)
+            fits = all(u <= l for u, l in zip(used, self.lim.as_tuple()))
         return Result(target, tuple(choices), plan, config, doc, used, self.lim, fits, self.evaluated)
 
     def fastest(self) -> Result:

@@ -54,17 +54,20 @@ def order_sensitive(lc) -> bool:
 
 
 def build(graph: Graph, config: Config, device=None, fifo_depth: int | None = None,
-          weight_storage=None) -> NetworkPlan:
+          weight_storage=None, size_fifos: bool = True) -> NetworkPlan:
     """The plan of `graph` under `config` (module doc). weight_storage(layer_name) -> (entries,
-    entry_bits) replaces the dense weight tensor (Deep Compression; the estimate only)."""
+    entry_bits) replaces the dense weight tensor (Deep Compression; the estimate only).
+    size_fifos=False leaves every FIFO at one place and `timing` None: a lower bound of the plan's
+    memory that skips the pipeline simulation (hwsim.hw.fold rejects designs with it first)."""
     if fifo_depth is None:
         fifo_depth = int(config.hardware.get("fifo_depth", DEFAULT_FIFO_DEPTH))
-    return _Builder(graph, config, device, fifo_depth, weight_storage).run()
+    return _Builder(graph, config, device, fifo_depth, weight_storage, size_fifos).run()
 
 
 class _Builder:
-    def __init__(self, graph, config, device, fifo_depth, weight_storage):
+    def __init__(self, graph, config, device, fifo_depth, weight_storage, size_fifos=True):
         self.g, self.cfg, self.dev, self.fifo = graph, config, device, fifo_depth
+        self.size_fifos = size_fifos
         self.storage = weight_storage
         self.owner: dict[str, str] = {}       # layer -> owner (the layer whose stream carries it)
         self.sshape: dict[str, tuple] = {}    # owner -> streamed (C, H, W)
@@ -294,15 +297,9 @@ class _Builder:
 
         srcs_of = {layer.name: srcs for layer, srcs in self.nodes}
         st = {n: Stream(**d) for n, d in streams.items()}
-        from hwsim.hw import fifo_depth as FD          # (numba: not at `hwsim --help`)
-        hw = self.cfg.hardware
-        try:
-            timing = FD.size(units, st, INPUT, OUTPUT, self.fifo, hw.get("fifo_policy", "rate"),
-                             hw.get("fifo_depths") or {})
-        except FD.Deadlock as e:
-            raise InputError(f"{g.name}: {e}") from None
+        timing = self._size(units, st) if self.size_fifos else None
         joins = {u.name for u in units if u.kind in ("concat", "add")}
-        st = {n: replace(s, depth=timing.depth[n], role="join" if s.consumer in joins else "fifo")
+        st = {n: replace(s, depth=timing.depth[n] if timing else 1, role="join" if s.consumer in joins else "fifo")
               for n, s in st.items()}
         plans = []
         for layer in g.layers:
@@ -313,6 +310,15 @@ class _Builder:
             plans.append(self._layer_plan(layer, us, fifos, node_w, srcs_of))
         return NetworkPlan(g.name, tuple(plans), tuple(units), tuple(st.values()), INPUT, OUTPUT,
                            dict(self.owner), timing)
+
+    def _size(self, units, st):
+        from hwsim.hw import fifo_depth as FD          # (numba: not at `hwsim --help`)
+        hw = self.cfg.hardware
+        try:
+            return FD.size(units, st, INPUT, OUTPUT, self.fifo, hw.get("fifo_policy", "rate"),
+                           hw.get("fifo_depths") or {})
+        except FD.Deadlock as e:
+            raise InputError(f"{self.g.name}: {e}") from None
 
     def _layer_plan(self, layer, us, fifos, node_w, srcs) -> LayerPlan:
         """pe = values per beat leaving; simd = values per beat its compute unit reads; in_width =

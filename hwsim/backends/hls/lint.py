@@ -52,9 +52,14 @@ def _line(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+BOUNDED = ("kernels", "bounded")     # the bounded C simulation's stream: never on the HLS include path
+
+
 def firmware_files(folder: Path) -> list[Path]:
+    """The synthesized sources: firmware/ without firmware/kernels/bounded/ (C simulation only)."""
     fw = folder / "firmware"
-    return sorted(p for p in fw.rglob("*") if p.suffix in (".h", ".hpp", ".cpp", ".cc") and p.is_file())
+    return sorted(p for p in fw.rglob("*") if p.suffix in (".h", ".hpp", ".cpp", ".cc") and p.is_file()
+                  and p.relative_to(fw).parts[:2] != BOUNDED)
 
 
 def lint(folder: str | Path, compile_check: bool = True) -> list[str]:
