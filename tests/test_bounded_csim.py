@@ -132,3 +132,17 @@ def test_synthesized_region_is_unchanged_by_the_bounded_macros(tmp_path):
     plan = pipeline.build(g, c)
     assert len(calls) == len(plan.units)
     assert body.count("pragma HLS STREAM") == len(plan.streams) - 2
+
+
+@pytest.mark.parametrize("target", ["csim", "csim-bounded"])
+def test_generated_makefile_runs_both_c_simulations(tmp_path, target):
+    """`make csim` and `make csim-bounded` in the project, on the inputs `hwsim csim` left."""
+    import shutil
+    import sys
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed")
+    g, c, out = _project(tmp_path, "fire", NETS["fire"], None)
+    compare(project.read(out), images=1, seed=3, progress=False)
+    run = subprocess.run(["make", "-s", target, f"PYTHON={sys.executable}"], cwd=out, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "0 mismatches" in run.stdout

@@ -45,6 +45,7 @@ class monitor {
   public:
     std::mutex m;
     unsigned running = 0, waiting = 0;
+    bool armed = false;        // every kernel of the region spawned: only then can all be waiting
     std::set<const waiter *> streams;
     std::vector<std::thread> threads;
     FILE *trace = nullptr;
@@ -58,7 +59,7 @@ class monitor {
 
     // Called with m held, when a thread is about to wait or has ended.
     void check() {
-        if (running == 0 || waiting < running) {
+        if (!armed || running == 0 || waiting < running) {
             return;
         }
         std::set<std::string> fulls, empties;     // sorted by name
@@ -127,9 +128,15 @@ inline void join() {
     {
         std::lock_guard<std::mutex> lk(mon.m);
         ts.swap(mon.threads);
+        mon.armed = true;      // the region's last call is spawned (a kernel that ran ahead of the
+        mon.check();           // later spawns may wait on one not started yet: no deadlock)
     }
     for (std::thread &t : ts) {
         t.join();
+    }
+    {
+        std::lock_guard<std::mutex> lk(mon.m);
+        mon.armed = false;
     }
     if (mon.trace) {
         std::fflush(mon.trace);
