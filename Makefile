@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The numba kernels' tests run a second time bounds-checked, compiled afresh (numba's on-disk cache
-# ignores NUMBA_BOUNDSCHECK): an index out of range then raises IndexError instead of corrupting memory.
+# ignores NUMBA_BOUNDSCHECK), with hwsim's own cache (FIFO sizings) fresh too so that every kernel runs:
+# an index out of range then raises IndexError instead of corrupting memory.
 # These files reach every kernel and every way its work is split between threads.
 BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py tests/test_fifo_depth.py
 
@@ -34,7 +35,7 @@ lint-imports: $(STAMP)
 test-boundscheck: $(STAMP)
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	  echo "numba kernels bounds-checked, fresh cache in $$d:" && \
-	  NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$$d $(PY) -m pytest -n 2 -q -p no:cacheprovider $(BOUNDSCHECKED)
+	  NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$$d HWSIM_CACHE_DIR=$$d/hwsim $(PY) -m pytest -n 2 -q -p no:cacheprovider $(BOUNDSCHECKED)
 
 demo: $(STAMP) numba-cache
 	$(VENV)/bin/hwsim demo

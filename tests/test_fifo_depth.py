@@ -6,6 +6,7 @@
 - Under the default policy the modelled interval equals the plans' bottleneck cycles on every zoo
   network, also over more images than the sizing ran.
 - Each unit's I/O order moves exactly its streams' beats per image.
+- A sizing kept on disk is read back equal; a damaged cache file is ignored and recomputed.
 (The same orders against the C++ kernels themselves: tests/test_bounded_csim.py.)
 """
 from __future__ import annotations
@@ -29,6 +30,17 @@ SMALL = {"squeezenet1_0": dict(input_shape=(3, 32, 32), num_classes=10),
          "fire": dict(),
          "alexnet": dict(input_shape=(3, 67, 67), num_classes=10),
          "squeezenet_mini": dict()}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_sizing_cache(tmp_path_factory):
+    """The sizings are computed here, not read from an earlier run's disk cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HWSIM_CACHE_DIR", str(tmp_path_factory.mktemp("hwsim-cache")))
+    FD._CACHE.clear()
+    yield
+    mp.undo()
+    FD._CACHE.clear()
 
 
 def _plan(name, doc=None, **kwargs):
@@ -211,3 +223,23 @@ def test_depths_that_deadlock_are_refused_in_one_line():
     with pytest.raises(InputError) as e:
         pipeline.build(g, cfg.load(doc, g))
     assert "deadlocks" in str(e.value) and join.name in str(e.value) and "\n" not in str(e.value)
+
+
+def test_sizings_are_kept_on_disk_and_a_damaged_file_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWSIM_CACHE_DIR", str(tmp_path))
+    g = zoo.build("fire", **FIRE)
+    doc = cfg.load(FOLD, g)
+    FD._CACHE.clear()
+    first = pipeline.build(g, doc).timing
+    files = list((tmp_path / "fifo").glob("*.json"))
+    assert len(files) == 1
+    FD._CACHE.clear()
+    calls = []
+    real = FD._size
+    monkeypatch.setattr(FD, "_size", lambda *a: calls.append(1) or real(*a))
+    assert pipeline.build(g, doc).timing == first and calls == []      # read from disk
+    files[0].write_text('{"depth": {"x": ')                             # truncated
+    FD._CACHE.clear()
+    assert pipeline.build(g, doc).timing == first and calls == [1]     # recomputed, rewritten
+    FD._CACHE.clear()
+    assert pipeline.build(g, doc).timing == first and calls == [1]

@@ -99,19 +99,66 @@ def _blocked(r: fifo_sim.Run, names, units) -> str:
 
 def size(units, streams: dict, input_stream: str, output_stream: str, floor: int = 2, policy: str = "rate",
          fixed: dict | None = None) -> Sizing:
-    """The sizing of a pipeline (module doc); the same pipeline is sized once per process."""
+    """The sizing of a pipeline (module doc), kept in memory for the process and on disk
+    (<hwsim cache>/fifo/<key>.json, hwsim.util.cache), keyed by everything it depends on: the units'
+    kinds, fields and streams, the policy, and the source of the modules that decide it."""
     key = (tuple((u.name, u.kind, u.cycles, u.fields, u.inputs, u.outputs) for u in units),
            tuple((s.name, s.producer, s.consumer, s.beats) for s in streams.values()),
            input_stream, output_stream, floor, policy, tuple(sorted((fixed or {}).items())))
     if key not in _CACHE:
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _size(units, streams, input_stream, output_stream, floor, policy, fixed)
+        _CACHE[key] = _from_disk(key) or _to_disk(key, _size(units, streams, input_stream, output_stream, floor,
+                                                              policy, fixed))
     return _CACHE[key]
 
 
 _CACHE: dict = {}
 CACHE_SIZE = 256
+DISK_KEEP = 512          # sizings kept on disk; the least recently used beyond are removed
+
+
+def _disk_path(key):
+    import hashlib
+    from pathlib import Path
+    from hwsim.util.cache import cache_dir
+    h = hashlib.sha256(repr(key).encode())
+    here = Path(__file__).parent
+    for mod in ("fifo_depth.py", "fifo_sim.py", "io_order.py"):
+        h.update((here / mod).read_bytes())
+    return cache_dir() / "fifo" / f"{h.hexdigest()[:24]}.json"
+
+
+def _from_disk(key) -> Sizing | None:
+    import json
+    try:
+        p = _disk_path(key)
+        d = json.loads(p.read_text())
+        p.touch()
+        d["span"] = {k: tuple(v) for k, v in d["span"].items()}
+        return Sizing(**d)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _to_disk(key, sz: Sizing) -> Sizing:
+    """Written atomically; a cache that cannot be written is no error."""
+    import json
+    import os
+    import tempfile
+    try:
+        p = _disk_path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(sz.__dict__, f)
+        os.replace(tmp, p)
+        old = sorted(p.parent.glob("*.json"), key=lambda q: q.stat().st_mtime, reverse=True)[DISK_KEEP:]
+        for q in old:
+            q.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return sz
 
 
 def _size(units, streams, input_stream, output_stream, floor, policy, fixed) -> Sizing:

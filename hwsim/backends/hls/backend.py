@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from hwsim.util import toolchain as cpp
+from hwsim.util.cache import cache_dir
 from hwsim.backends import registry as backends
 from hwsim.backends.hls.render import render
 from hwsim.backends.writer import write_files
@@ -71,14 +72,6 @@ def build_key(folder: Path, bounded: bool = False) -> str:
 
 CACHE_KEEP = 16
 CACHE_IDLE_S = 3600.0
-
-
-def cache_dir() -> Path:
-    """Where C-simulation builds are kept (see the module doc)."""
-    if os.environ.get("HWSIM_CACHE_DIR"):
-        return Path(os.environ["HWSIM_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hwsim"
 
 
 def _prune(cache: Path) -> None:
