@@ -5,7 +5,11 @@ topological order. A Graph is immutable: `with_weights` returns a new one.
 
 Layer semantics (shared by the float reference, the simulator and the C++ kernels):
 - Conv2d: zero padding, cross-correlation (PyTorch), optional bias.
-- ReLU: max(x, 0).
+- DepthwiseConv2d: groups = channels, depth multiplier 1; channel c of the output is channel c of
+  the input cross-correlated with its own kernel (zero padding, optional bias).
+- ReLU: max(x, 0). ReLU6: min(max(x, 0), 6).
+- Batch norm has no layer: it is folded into the convolution before it when weights load
+  (hwsim.ir.batchnorm).
 - MaxPool2d: floor or ceil output size (PyTorch rule: in ceil mode the last window must start inside
   the input or left padding); out-of-range positions are ignored, never read as zero.
 - AvgPool2d: sum of the window divided by kernel area (count_include_pad, no ceil mode).
@@ -117,6 +121,57 @@ class ReLU(Layer):
 
     def out_shape(self, in_shapes):
         return in_shapes[0]
+
+
+@dataclass(frozen=True)
+class ReLU6(Layer):
+    """min(max(x, 0), 6): MobileNet's clipped ReLU (the clip acts on the value as it arrives)."""
+    kind = "relu6"
+    passes_type = True
+
+    def out_shape(self, in_shapes):
+        return in_shapes[0]
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2d(Layer):
+    """A depthwise convolution: groups = channels, depth multiplier 1. Each output channel c is the
+    cross-correlation of input channel c with its own KH x KW kernel (weight (C, 1, KH, KW)), zero
+    padding, optional bias."""
+    kernel: tuple[int, int] = (3, 3)
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    bias: bool = True
+    kind = "dwconv"
+    has_weights = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "kernel", _pair(self.kernel))
+        object.__setattr__(self, "stride", _pair(self.stride))
+        object.__setattr__(self, "padding", _pair(self.padding))
+
+    def out_shape(self, in_shapes):
+        c, h, w = in_shapes[0]
+        (kh, kw) = self.kernel
+        oh, ow = out_hw(h, w, self.kernel, self.stride, self.padding)
+        if oh < 1 or ow < 1:
+            raise ValueError(f"{self.name}: kernel {kh}x{kw} does not fit input {h}x{w}")
+        return (c, oh, ow)
+
+    def weight_shapes(self, in_shapes):
+        c = in_shapes[0][0]
+        shapes = {"weight": (c, 1) + self.kernel}
+        if self.bias:
+            shapes["bias"] = (c,)
+        return shapes
+
+    def macs(self, in_shapes):
+        c, oh, ow = self.out_shape(in_shapes)
+        return c * oh * ow * self.kernel[0] * self.kernel[1]
+
+    def describe(self):
+        k, s, p = self.kernel, self.stride, self.padding
+        return f"depthwise k={k[0]}x{k[1]} s={s[0]}x{s[1]} p={p[0]}x{p[1]} bias={int(self.bias)}"
 
 
 @dataclass(frozen=True)

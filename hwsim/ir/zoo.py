@@ -19,6 +19,16 @@ Models (`names()`):
 - squeezenet_mini: input (1, 16, 16), 10 classes: conv1 3x3/1 pad 1 (32) + ReLU, pool1 3x3/2 ceil,
   fire2 (8/32/32), fire3 (8/32/32), pool3 3x3/2 ceil, fire4 (16/48/48), dropout, conv10 1x1, ReLU,
   global average pool; 16,138 parameters at 10 classes. Sized for scikit-learn's 8x8 digits upscaled.
+- mobilenet_v1(alpha=1.0, resolution=224): MobileNet v1 (Howard et al. 2017, Table 1) at width
+  multiplier alpha in {1, 0.75, 0.5, 0.25} and any resolution (input 3 x R x R): `conv1` 3x3/2,
+  then `conv_dwN` (3x3 depthwise, pad 1) and `conv_pwN` (1x1) for N = 2..14, each followed by
+  `<name>.relu`, a ReLU6 (as the reference TensorFlow implementation); `pool` (global average)
+  and `fc`. Every convolution has a bias: the batch norm after it, folded when weights load
+  (hwsim.ir.batchnorm). At 1.0-224: 4,221,032 parameters, of which 10,944 are the folded batch
+  norms' biases (the paper counts weights: 4,211,088 = its 4.2 M), and 568.7 M MACs (569 M).
+- mobilenet_mini: input (1, 16, 16), 10 classes: conv1 3x3/1 pad 1 (16), then four depthwise-
+  separable blocks (stride 1, 2, 1, 2; 32, 64, 64, 128 channels), global average pool, fc; for the
+  digits data set like squeezenet_mini.
 """
 from __future__ import annotations
 
@@ -26,7 +36,8 @@ import math
 import numbers
 
 from hwsim.util.errors import InputError
-from hwsim.ir.graph import Concat, Conv2d, Dense, Dropout, Flatten, GlobalAvgPool, Graph, Input, Layer, MaxPool2d, ReLU, Add
+from hwsim.ir.graph import (Add, Concat, Conv2d, Dense, DepthwiseConv2d, Dropout, Flatten, GlobalAvgPool, Graph,
+                            Input, Layer, MaxPool2d, ReLU, ReLU6)
 
 # (squeeze, expand1x1, expand3x3) for fire2..fire9, identical in v1.0 and v1.1 (paper Table 1).
 FIRE_CONFIG = {2: (16, 64, 64), 3: (16, 64, 64), 4: (32, 128, 128), 5: (32, 128, 128),
@@ -48,6 +59,17 @@ class _Builder:
     def conv(self, name, src, out, k, s=1, p=0, relu=True) -> str:
         self.add(Conv2d(name, (src,), out_channels=out, kernel=k, stride=s, padding=p), out)
         return self.add(ReLU(name + ".relu", (name,)), out) if relu else name
+
+    def conv6(self, name, src, out, k, s=1, p=0) -> str:
+        """A convolution (its batch norm folded into the bias) and its ReLU6."""
+        self.add(Conv2d(name, (src,), out_channels=out, kernel=k, stride=s, padding=p), out)
+        return self.add(ReLU6(name + ".relu", (name,)), out)
+
+    def dw6(self, name, src, s) -> str:
+        """A 3x3 depthwise convolution (padding 1, batch norm folded) and its ReLU6."""
+        c = self.channels[src]
+        self.add(DepthwiseConv2d(name, (src,), kernel=3, stride=s, padding=1), c)
+        return self.add(ReLU6(name + ".relu", (name,)), c)
 
     def pool(self, name, src) -> str:
         return self.add(MaxPool2d(name, (src,), kernel=3, stride=2, ceil_mode=True), self.channels[src])
@@ -121,6 +143,36 @@ def _mini(shape, num_classes):
     return b.layers
 
 
+# MobileNet v1 (Howard et al. 2017, Table 1): (stride of conv_dwN, output channels of conv_pwN) for
+# N = 2..14 at width 1.0. The paper's last depthwise layer reads "s2" on a 7x7 map that stays 7x7;
+# the reference implementations use stride 1 there, as here.
+MOBILENET_BLOCKS = ((1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512), (1, 512), (1, 512), (1, 512),
+                    (1, 512), (1, 512), (2, 1024), (1, 1024))
+MOBILENET_ALPHAS = (1.0, 0.75, 0.5, 0.25)
+
+
+def _mobilenet(shape, num_classes, alpha):
+    b = _Builder(shape)
+    x = b.conv6("conv1", "input", int(32 * alpha), 3, s=2, p=1)
+    for i, (stride, out) in enumerate(MOBILENET_BLOCKS, start=2):
+        x = b.dw6(f"conv_dw{i}", x, stride)
+        x = b.conv6(f"conv_pw{i}", x, int(out * alpha), 1)
+    x = b.add(GlobalAvgPool("pool", (x,)), b.channels[x])
+    b.add(Dense("fc", (x,), out_features=num_classes), num_classes)
+    return b.layers
+
+
+def _mobilenet_mini(shape, num_classes):
+    b = _Builder(shape)
+    x = b.conv6("conv1", "input", 16, 3, p=1)
+    for i, (stride, out) in enumerate(((1, 32), (2, 64), (1, 64), (2, 128)), start=2):
+        x = b.dw6(f"conv_dw{i}", x, stride)
+        x = b.conv6(f"conv_pw{i}", x, out, 1)
+    x = b.add(GlobalAvgPool("pool", (x,)), b.channels[x])
+    b.add(Dense("fc", (x,), out_features=num_classes), num_classes)
+    return b.layers
+
+
 def _fire(shape, squeeze, expand1x1, expand3x3):
     b = _Builder(shape)
     b.fire("fire", "input", squeeze, expand1x1, expand3x3)
@@ -140,6 +192,8 @@ _DEFAULTS = {
     "fire": (None, None),
     "alexnet": (_IMAGENET, 1000),
     "squeezenet_mini": ((1, 16, 16), 10),
+    "mobilenet_v1": ((3, 224, 224), 1000),
+    "mobilenet_mini": ((1, 16, 16), 10),
 }
 _FIRE_KWARGS = {"in_channels": 96, "squeeze": 16, "expand1x1": 64, "expand3x3": 64, "size": 55}
 
@@ -214,8 +268,8 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
     only shapes, and drawing AlexNet's 61M weights takes seconds).
 
     `num_classes` defaults to 1000 (10 for squeezenet_mini); `input_shape` (C, H, W) defaults to
-    `default_input_shape(name)`: (3, 227, 227), (1, 16, 16) for squeezenet_mini. Only `fire` takes
-    extra kwargs. Bad names, arguments or an input too small for the network raise InputError.
+    `default_input_shape(name)`: (3, 227, 227), (1, 16, 16) for squeezenet_mini. Only `fire` and
+    `mobilenet_v1` (alpha, resolution) take extra kwargs. Bad names, arguments or an input too small for the network raise InputError.
     """
     if name not in _DEFAULTS:
         raise InputError(f"unknown model {name!r}; valid names: {', '.join(names())}")
@@ -225,6 +279,19 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
             raise InputError("fire: a single fire module has no classifier; do not pass num_classes")
         layers = _fire_layers(input_shape, kwargs)
     else:
+        alpha = 1.0
+        if name == "mobilenet_v1":
+            alpha, resolution = kwargs.pop("alpha", 1.0), kwargs.pop("resolution", None)
+            if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or float(alpha) not in MOBILENET_ALPHAS:
+                raise InputError(f"mobilenet_v1: alpha must be one of {', '.join(map(str, MOBILENET_ALPHAS))}, "
+                                 f"got {alpha!r}")
+            if resolution is not None:
+                if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or resolution < 1:
+                    raise InputError(f"mobilenet_v1: resolution must be a positive int, got {resolution!r}")
+                if input_shape is not None and tuple(input_shape)[1:] != (resolution, resolution):
+                    raise InputError(f"mobilenet_v1: input_shape {tuple(input_shape)} disagrees with "
+                                     f"resolution {resolution}")
+                input_shape = input_shape or (3, int(resolution), int(resolution))
         if kwargs:
             raise InputError(f"{name}: unknown arguments {sorted(kwargs)}")
         classes = default_classes if num_classes is None else num_classes
@@ -237,6 +304,10 @@ def build(name: str, num_classes: int | None = None, input_shape=None, seed: int
             layers = _squeezenet(name[10:13], shape, int(classes), simple, complex_)
         elif name == "alexnet":
             layers = _alexnet(shape, int(classes))
+        elif name == "mobilenet_v1":
+            layers = _mobilenet(shape, int(classes), float(alpha))
+        elif name == "mobilenet_mini":
+            layers = _mobilenet_mini(shape, int(classes))
         else:
             layers = _mini(shape, int(classes))
     try:

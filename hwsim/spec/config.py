@@ -50,6 +50,8 @@ pe 1, simd 1, ram_style auto, mult_style auto.
   has C = 256. The derived LayerConfig.reuse_factor = (n_terms // simd) * (F // pe) cycles per
   output pixel, n_terms = the products per output (C x KH x KW for a conv, the input features for
   a dense).
+- dwconv (depthwise): PE parallel channels, each taking SIMD kernel taps per cycle: pe must divide
+  C, simd must divide KH x KW (n_terms); reuse_factor = (KH KW // simd) * (C // pe).
 - reuse_factor RF (auto = n_terms, the old meaning: pe = F, simd = 1) is converted to the pair
   (pe, simd) with pe | F, simd | C and (n_terms // simd) * (F // pe) == RF of largest pe; when no
   pair gives RF exactly, the error lists the nearest achievable reuse factors. reuse_factor with
@@ -94,7 +96,7 @@ PARALLEL_KEYS = {"default", "layers"}
 LAYER_PAR_KEYS = {"pe", "simd", "reuse_factor", "ram_style", "mult_style"}
 RAM_STYLES = ("auto", "bram", "uram", "lutram")
 MULT_STYLES = ("auto", "dsp", "lut")                 # where a conv / dense layer's products are built
-FOLDED_KINDS = ("conv", "dense")                    # layers with weights: pe, simd (or reuse_factor)
+FOLDED_KINDS = ("conv", "dense", "dwconv")          # layers with weights: pe, simd (or reuse_factor)
 STAGE_KINDS = ("input", "maxpool", "avgpool", "gap", "concat", "add")   # hardware stages: pe only
 FOLD_KEYS = ("pe", "simd", "reuse_factor")
 BUILTIN_PARALLEL = {"pe": 1, "simd": 1, "ram_style": "auto", "mult_style": "auto"}
@@ -344,7 +346,7 @@ def _resolve_layer(graph, layer, spec, pspec, in_types, input_t, explicit) -> La
         result = in_types[0]
     else:
         result = _type(spec["result"], f"{where}: result")
-    if kind in ("conv", "dense"):
+    if kind in FOLDED_KINDS:
         weight = _weight_type(spec["weight"], graph, f"{where}: weight", layer.name)
         has_bias = getattr(layer, "bias", False)
         bias = _type(spec["bias"], f"{where}: bias") if has_bias else None
@@ -450,6 +452,9 @@ def _parallel(graph: Graph, layer, par_default: Mapping, entry: Mapping) -> dict
     if kind == "conv":
         c = graph.in_shapes(layer)[0][0]
         c_text, f_text = f"its {c} input channels", f"its {f} output channels"
+    elif kind == "dwconv":        # pe channels, simd kernel taps (hwsim.hw.units.dwu)
+        c = n_terms
+        c_text, f_text = f"its {c} kernel taps", f"its {f} channels"
     else:
         c, src, wiring = _stream_channels(graph, layer)
         via = f" ({src}'s output through {', '.join(wiring)})" if wiring else ""
