@@ -293,3 +293,25 @@ def test_average_pools_truncate_toward_zero(tmp_path):
     total = avg.sum(axis=(2, 3), keepdims=True) << (c["gap"].accum.frac - c["avg"].result.frac)
     floor = c["gap"].result.cast(total // 4, c["gap"].accum)
     assert (floor != sim.raw).any() and (sim.raw < 0).any()
+
+
+# --- depthwise convolution and ReLU6 (MobileNet) -------------------------------------------------
+@pytest.mark.parametrize("module,msg", [
+    (nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, groups=4)), "Non-default options for groups not implemented"),
+    (nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU6()), "Unsupported layer ReLU6"),
+])
+def test_hls4ml_has_no_depthwise_conv_or_relu6(tmp_path, module, msg):
+    with pytest.raises(Exception, match=msg):
+        raw_hls4ml(module.eval(), (4, 6, 6), tmp_path)
+
+
+def test_mobilenet_is_refused_in_one_line(tmp_path):
+    g = zoo.build("mobilenet_mini")
+    with pytest.raises(ValueError) as e:
+        hc.check_supported(g, cfg.load(None, g), "vitis", "parallel")
+    text = str(e.value)
+    assert text.startswith("layer conv1.relu: hls4ml 1.3.0's PyTorch frontend has no ReLU6") and "\n" not in text
+    from hwsim.ir.graph import DepthwiseConv2d
+    d = zoo.he_init(_graph("dw", (4, 6, 6), DepthwiseConv2d("dw", ("input",), kernel=3, padding=1)))
+    with pytest.raises(ValueError, match="layer dw: hls4ml 1.3.0's PyTorch frontend has no depthwise"):
+        hc.check_supported(d, cfg.load(None, d), "vitis", "parallel")

@@ -125,6 +125,14 @@ def ceil_padding(graph: Graph, layer) -> tuple[int, int]:
     return max(0, bottom - layer.padding[0]), max(0, right - layer.padding[1])   # beyond torch's own padding
 
 
+# Kinds hls4ml 1.3.0's PyTorch frontend refuses itself (tests/test_hls4ml_limits.py shows each on hls4ml)
+UNSUPPORTED = {
+    "dwconv": "hls4ml 1.3.0's PyTorch frontend has no depthwise convolution (a Conv2d with groups > 1 "
+              "raises 'Non-default options for groups not implemented yet')",
+    "relu6": "hls4ml 1.3.0's PyTorch frontend has no ReLU6 ('Unsupported layer ReLU6'; nor Hardtanh)",
+}
+
+
 def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
     """Raise ValueError naming the first layer hls4ml cannot compute with hwsim's semantics."""
     if tool not in TOOLS:
@@ -137,6 +145,8 @@ def check_supported(graph: Graph, config: Config, tool: str, io: str) -> None:
                  "dense", "flatten")
     for layer in graph.layers:
         where = f"layer {layer.name}"
+        if layer.kind in UNSUPPORTED:
+            raise InputError(f"{where}: {UNSUPPORTED[layer.kind]}; use the hls backend (--backend hls)")
         if layer.kind not in supported:
             raise InputError(f"{where}: hls4ml export does not handle {layer.kind!r} layers")
         lc = config[layer.name]
