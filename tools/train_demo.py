@@ -1,14 +1,15 @@
-"""Train the demo net: squeezenet_mini on scikit-learn's digits (16x16, [0, 1]), CPU only.
+"""Train a mini net (squeezenet_mini, the demo net, or mobilenet_mini) on scikit-learn's digits
+(16x16, [0, 1]), CPU only.
 
-    .venv/bin/python tools/train_demo.py [--epochs 60] [--seed 0] [--out hwsim/data]
+    .venv/bin/python tools/train_demo.py [--model squeezenet_mini|mobilenet_mini] [--epochs 60] [--seed 0] [--out hwsim/data]
 
 Trains on the train split with Adam (weight decay 5e-4), cross-entropy with label smoothing 0.1,
 small random shifts (+-1 pixel) as augmentation and a cosine learning-rate schedule; after every step
 the weights are clipped to +-0.99 so that hwsim's default weight type ap_fixed<8,1> holds them without
 saturating (label smoothing keeps the logits well inside the default result range +-32). Keeps the weights of the epoch with the best validation accuracy; measures
 the float top-1 on the test split with hwsim's own numpy reference (not torch) and writes
-`squeezenet_mini_digits.npz` (torchvision-style keys, hwsim.ir.weights.save_npz) and
-`squeezenet_mini_digits.json` (accuracies, split seed, preprocessing, training settings, wall time).
+`<model>_digits.npz` (hwsim's state-dict keys, hwsim.ir.weights.save_npz) and
+`<model>_digits.json` (accuracies, split seed, preprocessing, training settings, wall time).
 Deterministic for a given seed on one machine (torch uses one thread here).
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _accuracy(torch, model, x, y) -> float:
     return float((logits.argmax(1).numpy() == y).mean())
 
 
-def train(epochs: int, seed: int, batch: int = 64, lr: float = 3e-3):
+def train(epochs: int, seed: int, batch: int = 64, lr: float = 3e-3, model_name: str = "squeezenet_mini"):
     import torch
     from hwsim.study import data
     from hwsim.ir import zoo
@@ -50,7 +51,7 @@ def train(epochs: int, seed: int, batch: int = 64, lr: float = 3e-3):
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)
-    graph = zoo.build("squeezenet_mini", seed=seed)
+    graph = zoo.build(model_name, seed=seed)
     splits = {s: data.digits(s, graph.input_shape, data.DEFAULT_SEED) for s in data.SPLITS}
     model = to_torch(graph)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=5e-4)
@@ -90,6 +91,7 @@ def train(epochs: int, seed: int, batch: int = 64, lr: float = 3e-3):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=("squeezenet_mini", "mobilenet_mini"), default="squeezenet_mini")
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "hwsim", "data"))
@@ -99,16 +101,16 @@ def main(argv=None) -> int:
     from hwsim.ir.weights import save_npz
 
     t0 = time.perf_counter()
-    graph, splits, best_epoch = train(args.epochs, args.seed)
+    graph, splits, best_epoch = train(args.epochs, args.seed, model_name=args.model)
     seconds = time.perf_counter() - t0
     acc = {}
     for s, ds in splits.items():
         logits = reference.run(graph, ds.x).reshape(len(ds), -1)
         acc[s] = float((logits.argmax(1) == ds.y).mean())
     os.makedirs(args.out, exist_ok=True)
-    save_npz(graph, os.path.join(args.out, data.DEMO_WEIGHTS))
+    save_npz(graph, os.path.join(args.out, f"{args.model}_digits.npz"))
     info = {
-        "model": "squeezenet_mini", "model_args": {"num_classes": 10, "input_shape": list(graph.input_shape)},
+        "model": args.model, "model_args": {"num_classes": 10, "input_shape": list(graph.input_shape)},
         "data": "scikit-learn digits, pixels / 16 in [0, 1], bilinear 8x8 -> 16x16 (half-pixel centres)",
         "split": {"seed": data.DEFAULT_SEED, "fractions": list(data.FRACTIONS),
                   "sizes": {s: len(ds) for s, ds in splits.items()}, "stratified": True},
@@ -118,7 +120,7 @@ def main(argv=None) -> int:
                                   "label smoothing 0.1, weights clipped to +-0.99",
                      "seconds": round(seconds, 1), "threads": 1},
     }
-    with open(os.path.join(args.out, data.DEMO_INFO), "w") as f:
+    with open(os.path.join(args.out, f"{args.model}_digits.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
     print(f"float top-1: train {100 * acc['train']:.2f}%  val {100 * acc['val']:.2f}%  "

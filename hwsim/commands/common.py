@@ -28,6 +28,9 @@ def add_model_args(p: argparse.ArgumentParser, default_model: str = DEFAULT_MODE
                    help="input shape (default: the model's; 3x227x227 for the ImageNet networks)")
     g.add_argument("--num-classes", type=types.positive_int, metavar="N",
                    help="classifier outputs (default: the weight file's, else the model's)")
+    g.add_argument("--alpha", type=float, metavar="A",
+                   help="mobilenet_v1's width multiplier: 1, 0.75, 0.5 or 0.25 (default 1); its resolution "
+                        "is --input-shape 3xRxR (default 3x224x224)")
     g.add_argument("--weights", metavar="FILE",
                    help=f"weights: torchvision-format .pth/.npz or ONNX (default: {default_weights})")
     g.add_argument("--allow-nonfinite-weights", action="store_true",
@@ -62,6 +65,12 @@ def _doc_weights(doc: dict, config_path: str | None) -> str | None:
     return w if os.path.isabs(w) else os.path.join(os.path.dirname(os.path.abspath(config_path)), w)
 
 
+def _shipped(name: str) -> str | None:
+    """The digits weights shipped for a mini model (hwsim/data), or None."""
+    from hwsim.study import data
+    return data.shipped_weights(name)
+
+
 def _is_default(name: str, kwargs: dict) -> bool:
     """True when `kwargs` ask for the model at its default input shape and class count."""
     from hwsim.ir import zoo
@@ -90,11 +99,17 @@ def model_spec(args, default_model: str = DEFAULT_MODEL, default_weights: str | 
         kwargs["input_shape"] = tuple(args.input_shape)
     if getattr(args, "num_classes", None) is not None:
         kwargs["num_classes"] = args.num_classes
+    if getattr(args, "alpha", None) is not None:
+        if name != "mobilenet_v1":
+            raise InputError(f"--alpha is mobilenet_v1's width multiplier; {name} has none")
+        kwargs["alpha"] = args.alpha
     if isinstance(kwargs.get("input_shape"), list):
         kwargs["input_shape"] = tuple(kwargs["input_shape"])
     weights = getattr(args, "weights", None) or _doc_weights(doc, config_path)
     if weights is None and default_weights and name == default_model and _is_default(name, kwargs):
         weights = default_weights
+    elif weights is None and trained and _is_default(name, kwargs) and _shipped(name):
+        weights = _shipped(name)
     elif weights is None and trained:
         shipped = (f"; the shipped weights are for {default_model} at its default input and classes"
                    if default_weights else "")

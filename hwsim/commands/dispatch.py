@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 # subcommand -> module in hwsim.commands; each module has add_parser(subparsers) and run(args) -> int
-COMMANDS = ("budget", "fold", "generate", "csim", "report", "compare", "tune", "demo")
+COMMANDS = ("budget", "fold", "generate", "csim", "report", "compare", "tune", "models", "demo")
 EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 70, 130
 
 

@@ -31,6 +31,7 @@ DEFAULT_SEED = 0
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp")
 DEMO_WEIGHTS = "squeezenet_mini_digits.npz"
 DEMO_INFO = "squeezenet_mini_digits.json"
+SHIPPED = ("squeezenet_mini", "mobilenet_mini")     # models with digits weights in hwsim/data (tools/train_demo.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,6 +207,21 @@ def load(spec: str | None, input_shape, num_classes: int | None = None, split: s
 def demo_path(name: str = DEMO_WEIGHTS) -> str:
     """Path of a file shipped in hwsim/data (the demo weights or their JSON record)."""
     return str(resources.files("hwsim") / "data" / name)
+
+
+def shipped_weights(model: str) -> str | None:
+    """Path of the digits weights shipped for `model` (<model>_digits.npz), or None."""
+    if model not in SHIPPED:
+        return None
+    path = demo_path(f"{model}_digits.npz")
+    return path if os.path.isfile(path) else None
+
+
+def shipped_info(model: str) -> dict:
+    """The JSON record beside a model's shipped weights (accuracies, split, training)."""
+    import json
+    with open(demo_path(f"{model}_digits.json")) as f:
+        return json.load(f)
 
 
 def demo_info() -> dict:
