@@ -1,7 +1,8 @@
 """The simulator's layers, one function each: (graph, layer, LayerConfig, raw inputs) -> (raw output,
 events). Semantics are hwsim.sim.simulate's docstring; conv_fast is the lossless convolution through
-sim_conv's exact float32 GEMMs (with the float reference and its statistics when asked), the rest
-are the general paths that every fast path is tested against.
+sim_conv's exact float32 GEMMs (with the float reference and its statistics when asked),
+dwconv_fast the depthwise conv's exact int64 sums over all channels at once; the rest are the
+general paths that every fast path is tested against.
 """
 from __future__ import annotations
 
@@ -187,6 +188,106 @@ def _relu(graph, layer, lc, ins):
     return _cast_out(lc, np.maximum(ins[0], 0), lc.inputs[0])
 
 
+def _relu6(graph, layer, lc, ins):
+    """`(result_t)(x > 0 ? (x < 6 ? x : 6) : 0)`, the comparisons exact on the value in its input
+    type (6 in raw units is 6 << frac; a type with frac < 0 is widened to frac 0 first, so 6 is
+    exact; when 6 is beyond the type's range the clip never acts)."""
+    tin = lc.inputs[0]
+    x = ins[0]
+    if tin.frac < 0:
+        src = carrier(0)
+        x = x << (-tin.frac)
+    else:
+        src = tin
+    six = 6 << src.frac
+    if six > src.raw_max:             # 6 is beyond every value of the type: only the ReLU acts
+        return _cast_out(lc, np.maximum(x, 0), src)
+    return _cast_out(lc, np.clip(x, 0, six), src)
+
+
+def _dw_sum(x, wr, layer, out_hw):
+    """The exact int64 sums of a depthwise conv: out[n, c, y, x] = sum over (kh, kw) of
+    x[n, c, y*sh - ph + kh, x*sw - pw + kw] * wr[c, 0, kh, kw] (zero padding). The caller bounds
+    the values below 2**62."""
+    win = _windows(np.ascontiguousarray(x, np.int64), layer.kernel, layer.stride, layer.padding, out_hw, 0)
+    kh, kw = layer.kernel
+    w = np.asarray(wr, np.int64).reshape(wr.shape[0], kh, kw)
+    total = np.zeros(win.shape[:4], np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            total += win[..., i, j] * w[None, :, i, j, None, None]
+    return total
+
+
+def _dw_bound(xmax: int, wr, acc0, s: int) -> int:
+    """A bound on |partial sums| of every output: max|x| * sum|w| << s + |acc0| (Python ints)."""
+    wsum = np.abs(wr).reshape(wr.shape[0], -1).sum(axis=1)
+    return max(((xmax * int(a)) << s) + abs(int(b)) for a, b in zip(wsum, acc0)) if wr.shape[0] else 0
+
+
+def dwconv_fast(graph, layer, lc, x):
+    """A depthwise conv whose products enter accum_t exactly and whose accumulator is lossless,
+    wraps, or saturates without ever reaching its range's edge (the conv's `_gemm_path` cases):
+    exact int64 sums over the taps of all channels at once, then (for a wrapping accum_t) one wrap
+    and the cast. (raw, events), or None when those cases do not hold (the general path decides)."""
+    if not _gemm_path(lc) or x.size == 0:
+        return None
+    acc_t = lc.accum
+    s = acc_t.frac - product_frac(lc.inputs[0], lc.weight)
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    acc0 = _acc0(lc, br, wr.shape[0])
+    xmax = int(np.abs(x).max(initial=0))
+    if _dw_bound(xmax, wr, acc0, s) >= 2 ** 62:
+        return None
+    _, oh, ow = graph.shape(layer.name)
+    total = (_dw_sum(x, wr, layer, (oh, ow)) << s) + acc0[None, :, None, None]
+    if lc.accum_lossless:
+        acc, events = total, 0
+    elif _wraps_exactly(lc):
+        # wrap-around addition is associative: one wrap of the exact sum equals a wrap per step
+        acc, events = acc_t.cast_counted(total, carrier(acc_t.frac))
+    else:
+        # a saturating accum_t: exact while no partial sum can reach the range's edge
+        bound = (_dw_sum(np.abs(x), np.abs(wr), layer, (oh, ow)) << s) + np.abs(acc0)[None, :, None, None]
+        if int(bound.max(initial=0)) > acc_t.raw_max:
+            return None
+        acc, events = total, 0
+    out, ev = _cast_out(lc, acc, acc_t)
+    ev.update(accum_overflows=events, weight_overflows=w_ovf)
+    return np.ascontiguousarray(out), ev
+
+
+def _dwconv(graph, layer, lc, ins):
+    """The general path of a depthwise conv: channel by channel, the conv's general path (an exact
+    GEMM when `_gemm_path` holds and proves exact, else the per-product kernels) on that channel
+    with its own kernel. A depthwise conv is the conv's rule with one input channel per output
+    channel, so its values and events are the conv's by construction."""
+    x = ins[0]
+    n = x.shape[0]
+    wr, br, w_ovf = _weights(graph, layer, lc)
+    acc0 = _acc0(lc, br, wr.shape[0])
+    c, oh, ow = graph.shape(layer.name)
+    acc = np.empty((n, c, oh, ow), np.int64)
+    events = 0
+    xmax = _type_bound(lc.inputs[0], x)
+    for ci in range(c):
+        xc = np.ascontiguousarray(x[:, ci:ci + 1])
+        wc = wr[ci:ci + 1]
+        got = None
+        if _gemm_path(lc):
+            cols, _, _ = im2col(xc.astype(np.float64), layer.kernel, layer.stride, layer.padding)
+            got = _dot(cols, wc.reshape(1, -1), acc0[ci:ci + 1], lc, xmax=xmax)
+            if got is not None:
+                got = (got[0].reshape(n, oh, ow, 1).transpose(0, 3, 1, 2), got[1])
+        if got is None:
+            got = _products(xc, wc, acc0[ci:ci + 1], lc, layer.kernel, layer.stride, layer.padding)
+        acc[:, ci:ci + 1] = got[0]
+        events += int(got[1])
+    out, ev = _cast_out(lc, acc, lc.accum)
+    ev.update(accum_overflows=events, weight_overflows=w_ovf)
+    return np.ascontiguousarray(out), ev
+
+
 def _windows(x, kernel, stride, padding, out_hw, fill):
     """View (N, C, OH, OW, KH, KW) of x padded with `fill` (left/top padding plus ceil overhang)."""
     n, c, h, w = x.shape
@@ -280,5 +381,5 @@ def _flatten(graph, layer, lc, ins):
     return _cast_out(lc, x.reshape(x.shape[0], -1, 1, 1), lc.inputs[0])
 
 
-LAYERS = {"conv": _conv, "dense": _dense, "relu": _relu, "maxpool": _maxpool, "avgpool": _avgpool,
-           "gap": _gap, "concat": _concat, "add": _add, "dropout": _identity, "flatten": _flatten}
+LAYERS = {"conv": _conv, "dwconv": _dwconv, "dense": _dense, "relu": _relu, "relu6": _relu6, "maxpool": _maxpool,
+          "avgpool": _avgpool, "gap": _gap, "concat": _concat, "add": _add, "dropout": _identity, "flatten": _flatten}

@@ -5,6 +5,9 @@ Semantics are those of hwsim/ir/graph.py's docstring. Convolutions are im2col + 
 not depend on the batch size or the number of threads), with a following ReLU applied in the same
 pass; max pools ignore out-of-range positions (a threaded kernel); average pools count padding
 (count_include_pad); Dense flattens its input in C, H, W order and gives (N, out, 1, 1).
+Depthwise convolutions are float32 multiply-adds over the padded sliding windows, one kernel tap at a
+time in (kh, kw) order, vectorised over (N, C, OH, OW), starting from the bias; ReLU6 is
+min(max(x, 0), 6).
 """
 from __future__ import annotations
 
@@ -35,6 +38,21 @@ def _conv(layer, x, w, b, relu: bool = False):
     return out_relu if relu else out
 
 
+def _dwconv(layer, x, w, b, out_shape) -> np.ndarray:
+    """Depthwise conv: out[n, c] = b[c] + sum over (kh, kw) of x_window[n, c] * w[c, 0, kh, kw], float32."""
+    _, oh, ow = out_shape
+    v = _windows(x, layer.kernel, layer.stride, layer.padding, (oh, ow), 0.0)
+    kh, kw = layer.kernel
+    w = np.asarray(w, np.float32).reshape(w.shape[0], kh, kw)
+    out = np.zeros((x.shape[0], w.shape[0], oh, ow), np.float32)
+    if b is not None:
+        out += np.asarray(b, np.float32)[None, :, None, None]
+    for i in range(kh):
+        for j in range(kw):
+            out += v[..., i, j] * w[None, :, i, j, None, None]
+    return out
+
+
 def _pool(layer, x, out_shape) -> np.ndarray:
     c, oh, ow = out_shape
     if layer.kind == "maxpool":
@@ -53,6 +71,11 @@ def apply(graph: Graph, layer: Layer, ins: list[np.ndarray], relu: bool = False)
     if kind == "conv":
         w = graph.weights[layer.name]
         return _conv(layer, x, w["weight"], w.get("bias"), relu)
+    if kind == "dwconv":
+        w = graph.weights[layer.name]
+        return _dwconv(layer, x, w["weight"], w.get("bias"), graph.shape(layer.name))
+    if kind == "relu6":
+        return np.minimum(np.maximum(x, np.float32(0)), np.float32(6))
     if kind == "dense":
         w = graph.weights[layer.name]
         y = x.reshape(n, -1) @ w["weight"].T

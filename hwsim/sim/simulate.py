@@ -10,7 +10,21 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
            With a lossless accumulator none of these casts can round or overflow. A dense layer
            over a flattened CxHxW map adds its terms in stream order (h, w, c), as the hardware
            reads them (hwsim.hw.pipeline); the order matters only for a saturating accum_t.
+- dwconv (depthwise, groups = channels): the conv's rule with one input channel per output
+           channel. For each channel c and output pixel: `accum_t acc = (accum_t)bias[c];` then for
+           kh, for kw (row-major) `acc += (accum_t)(x[c, y*sh - ph + kh, x*sw - pw + kw] *
+           w[c, kh, kw])` (the exact product cast to accum_t, the exact sum assigned back to
+           accum_t; padding contributes products of 0); `result_t r = (result_t)acc`. A lossless
+           accum_t is sized for KH x KW products. Events are counted as for a conv: a saturating
+           (or otherwise per-step) accum_t counts every product cast and every sum that leaves its
+           range; a plain wrapping one (the products entering it exactly or rounded) counts the
+           outputs whose exact sum left its range.
 - relu:    `res = (result_t)(x > 0 ? x : 0)`.
+- relu6:   `res = (result_t)(x > 0 ? (x < 6 ? x : 6) : 0)` on the value in its input type, the
+           comparisons exact (raw against 6 << frac; 6 is exact even for a type with frac < 0);
+           when 6 is outside the input type's range the clip never acts. Then the cast to its
+           result type (by default its input type: passes_type). Never fused into the conv before
+           it (only a ReLU is): it runs as its own layer.
 - max pool: the exact maximum over the window positions inside the input (padding and the ceil-mode
            overhang are ignored), then cast to the result type.
 - avg pool (count_include_pad) and global average pool: `accum_t acc = 0; acc += (accum_t)x` over the
@@ -22,7 +36,10 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
 
 Execution: lossless convolutions run as exact float32 GEMMs with a fused cast epilogue (sim_conv),
 explicit accumulators through sim_narrow's exact kernels, and a conv's ReLU is folded into the
-epilogue when `keep` does not need the conv's own output; input quantization and max pooling use
+epilogue when `keep` does not need the conv's own output; a depthwise conv whose accumulator is
+lossless, wraps exactly or provably never saturates sums all channels' taps at once in exact int64
+(layers.dwconv_fast; the general path runs the conv's general path channel by channel); input
+quantization and max pooling use
 one-pass threaded kernels. With `reference` the float reference (hwsim.sim.reference) runs layer by
 layer beside it, and the fast kernels produce its values and the error statistics of each output
 row as they produce the fixed-point values (FUSED; sim_ops.error_rows otherwise). Whatever a fast
@@ -40,7 +57,7 @@ from hwsim.spec import config as cfg
 from hwsim.fixed import FixedType
 from hwsim.fixed.fast import quantize_counted
 from hwsim.ir.graph import Graph
-from hwsim.sim.layers import LAYERS, conv_fast as _conv_fast
+from hwsim.sim.layers import LAYERS, conv_fast as _conv_fast, dwconv_fast as _dwconv_fast
 from hwsim.sim.ops import error_rows, maxpool, min_max, total
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -155,6 +172,10 @@ def _layer(graph, layer, lc, ins, rins, relu_lc):
         if fast is not None:
             out, ev, relu_ev = fast
             return (None, ev, (out, relu_ev)) if relu_lc is not None else (out, ev, None)
+    if layer.kind == "dwconv":
+        fast = _dwconv_fast(graph, layer, lc, ins[0])
+        if fast is not None:
+            return fast[0], fast[1], None
     if layer.kind == "maxpool" and fuse_ref:
         _, oh, ow = graph.shape(layer.name)
         fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result,

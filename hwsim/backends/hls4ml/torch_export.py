@@ -3,7 +3,7 @@
 Each layer with a torch module becomes a named submodule; its name is the layer name with every
 character that is not a letter, digit or underscore replaced by `_` (`fire2.squeeze1x1` ->
 `fire2_squeeze1x1`); `module.module_names` maps layer names to submodule names. Mapping:
-Conv2d -> nn.Conv2d, ReLU -> nn.ReLU, MaxPool2d -> nn.MaxPool2d(ceil_mode=...), AvgPool2d ->
+Conv2d -> nn.Conv2d, DepthwiseConv2d -> nn.Conv2d(C, C, groups=C), ReLU -> nn.ReLU, ReLU6 -> nn.ReLU6, MaxPool2d -> nn.MaxPool2d(ceil_mode=...), AvgPool2d ->
 nn.AvgPool2d(count_include_pad=True), GlobalAvgPool -> nn.AvgPool2d over the whole feature map,
 Dropout -> nn.Dropout, Flatten -> nn.Flatten, Dense -> nn.Linear (preceded by an nn.Flatten named
 `<name>_flatten` when its input is still 4-D); Concat -> torch.cat(..., dim=1); Add -> `+` (when
@@ -41,11 +41,16 @@ def _module_for(nn, torch, graph: Graph, layer):
         c_in = graph.in_shapes(layer)[0][0]
         m = nn.Conv2d(c_in, layer.out_channels, layer.kernel, layer.stride, layer.padding,
                       bias=layer.bias)
+    elif kind == "dwconv":
+        c = graph.in_shapes(layer)[0][0]
+        m = nn.Conv2d(c, c, layer.kernel, layer.stride, layer.padding, groups=c, bias=layer.bias)
     elif kind == "dense":
         in_features = int(np.prod(graph.in_shapes(layer)[0]))
         m = nn.Linear(in_features, layer.out_features, bias=layer.bias)
     elif kind == "relu":
         return nn.ReLU()
+    elif kind == "relu6":
+        return nn.ReLU6()
     elif kind == "maxpool":
         return nn.MaxPool2d(layer.kernel, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
     elif kind == "avgpool":
@@ -86,7 +91,7 @@ def to_torch(graph: Graph):
                 m = _module_for(nn, torch, graph, layer)
                 if m is None and layer.kind not in ("concat", "add"):
                     raise ValueError(f"{layer.name}: no torch module for layer kind {layer.kind!r}")
-                if layer.kind in ("conv", "maxpool", "avgpool", "gap") and in_flat[0]:
+                if layer.kind in ("conv", "dwconv", "maxpool", "avgpool", "gap") and in_flat[0]:
                     raise ValueError(f"{layer.name}: {layer.kind} after a Flatten/Dense layer")
                 # mixing (N, C) and (N, C, 1, 1) inputs: flatten the 4-D ones
                 to_flat = tuple(any(in_flat) and not f for f in in_flat)
