@@ -29,7 +29,9 @@ SMALL = {"squeezenet1_0": dict(input_shape=(3, 32, 32), num_classes=10),
          "squeezenet1_0_complex_bypass": dict(input_shape=(3, 32, 32), num_classes=10),
          "fire": dict(),
          "alexnet": dict(input_shape=(3, 67, 67), num_classes=10),
-         "squeezenet_mini": dict()}
+         "squeezenet_mini": dict(),
+         "mobilenet_mini": dict(),
+         "mobilenet_v1": dict(alpha=0.25, resolution=32, num_classes=10)}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -182,6 +184,17 @@ def test_interval_is_the_bottleneck_at_a_folding():
     g = zoo.build("squeezenet_mini")
     r = fold.fold(g, cfg.load(None, g), devices.get("zu3eg"))
     plan = pipeline.build(g, cfg.load({"parallel": r.doc["parallel"]}, g))
+    assert plan.timing.interval == plan.bottleneck.cycles
+
+
+def test_interval_is_the_bottleneck_on_mobilenet_folded():
+    """Depthwise units at pe > 1 (their sliding windows at simd = pe) keep the bottleneck rate."""
+    from hwsim.hw import fold
+    from hwsim.spec import devices
+    g = zoo.build("mobilenet_mini")
+    r = fold.fold(g, cfg.load(None, g), devices.get("zu3eg"))
+    plan = pipeline.build(g, cfg.load({"parallel": r.doc["parallel"]}, g))
+    assert any(u.kind == "dwu" and u.field("pe") > 1 for u in plan.units)
     assert plan.timing.interval == plan.bottleneck.cycles
 
 

@@ -38,7 +38,7 @@ FORBIDDEN = {
 
 def test_headers_exist():
     names = {h.name for h in HEADERS}
-    assert {"hwsim_common.h", "hwsim_swu.h", "hwsim_mvau.h", "hwsim_stream.h"} <= names
+    assert {"hwsim_common.h", "hwsim_swu.h", "hwsim_mvau.h", "hwsim_dwu.h", "hwsim_stream.h"} <= names
     assert not names & {"hwsim_conv.h", "hwsim_pool.h", "hwsim_gap.h", "hwsim_merge.h"}  # the removed kernels
 
 
@@ -85,7 +85,7 @@ def test_kernel_cpp(source, tmp_path):
 
 
 def test_cpp_sources_present():
-    assert {p.stem for p in CPP_SOURCES} >= {"test_swu", "test_mvau", "test_stream"}
+    assert {p.stem for p in CPP_SOURCES} >= {"test_swu", "test_mvau", "test_dwu", "test_stream"}
 
 
 # --- hwsim.util.toolchain helper -------------------------------------------------------------------------

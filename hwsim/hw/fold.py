@@ -3,7 +3,8 @@ the device's resources, or the cheapest design that meets a target (`hwsim fold`
 
 Algorithm (deterministic):
 1. Candidates. Every conv / dense layer may take any pe dividing its outputs and simd dividing its
-   input channels; every pool, global average pool, concat and add any pe dividing its channels.
+   input channels; every depthwise conv any pe dividing its channels (simd 1: one kernel tap per
+   cycle, hwsim.hw.pipeline); every pool, global average pool, concat and add any pe dividing its channels.
    Each candidate is costed by building that layer's units exactly as the plan builds them
    (hwsim.hw.pipeline: the same functions, so BRAM18 rounds up per memory, shallow memories go to
    LUTRAM, wide products to DSPs): cycles (its slowest unit), DSP, BRAM18, URAM, LUT.
@@ -137,6 +138,12 @@ class _Candidates:
                         continue
                     for style in styles:
                         out.append(self._cost(layer, srcs, pe, simd, style if lc.mult_style == "auto" else None))
+        elif layer.kind == "dwconv":
+            lc = self.cfg[layer.name]
+            styles = ["auto"] if lc.mult_style != "auto" else ["auto", "lut"]
+            for pe in pipeline.divisors(chans[0]):
+                for style in styles:
+                    out.append(self._cost(layer, srcs, pe, 1, style if lc.mult_style == "auto" else None))
         elif not layer.wiring:
             g = math.gcd(*chans)
             for pe in pipeline.divisors(g):

@@ -97,7 +97,7 @@ def order(unit: Unit) -> Order:
         pat = _swu(f)
     elif kind == "mvau":
         pat = _mvau(f)
-    elif kind == "pool":
+    elif kind in ("pool", "dwu"):          # one read per iteration, a write at each channel fold's last tap
         pat = _pool(f)
     elif kind == "gap":
         pat = _gap(f)

@@ -10,6 +10,8 @@ Terms (A = input value bits, W = weight bits, P = PE, S = SIMD):
   tree costs no LUTs, while FINN counts it for every design; (2) FINN adds LUTRAM weights as its c2
   term and sizes the accumulator from the data-type bound; hwsim counts every LUTRAM memory of
   every unit by the rule below, and its accumulator is the configured (or lossless) accum_t.
+- depthwise unit (FINN's VVAU): the matrix-vector unit's formula at SIMD 1 (PE lanes of one product,
+  no adder tree, an accumulator each): 300 + 1.1 x P x (multiplier + accumulator).
 - memories: a LUTRAM memory takes width x ceil(depth / 64) LUTs per copy (a LUT6 is a 64 x 1 RAM);
   a FIFO at most 32 deep is a shift register, width x ceil(depth / 32) (SRL32). Block RAM, URAM
   and registers take none.
@@ -41,6 +43,12 @@ def mvau_luts(pe: int, simd: int, a_bits: int, w_bits: int, acc_bits: int, in_lu
     mult = simd * (2 * math.ceil(ab / 6) - 1) * ab if in_luts else 0
     tree = ab * (2 * simd - 1) if in_luts else 0
     return int(C0 + C1 * pe * (mult + tree + acc_bits))
+
+
+def dwu_luts(pe: int, a_bits: int, w_bits: int, acc_bits: int, in_luts: bool) -> int:
+    ab = a_bits + w_bits
+    mult = (2 * math.ceil(ab / 6) - 1) * ab if in_luts else 0
+    return int(C0 + C1 * pe * (mult + acc_bits))
 
 
 def swu_luts(simd: int, bits: int) -> int:

@@ -1,8 +1,9 @@
 """The network's hardware plan: `build(graph, config, device)` -> hwsim.hw.plan.NetworkPlan.
 
 Rules (the one place they are written):
-- A ReLU is fused into the conv / dense before it when it is that layer's only consumer (the stream
-  then carries the ReLU's type); a ReLU anywhere else is refused.
+- A ReLU or ReLU6 is fused into the conv / dense / depthwise conv before it when it is that layer's
+  only consumer (the stream then carries the activation's type; the unit's `activation` code, 1
+  ReLU, 2 ReLU6, hwsim.hw.units); a ReLU or ReLU6 anywhere else is refused.
 - Dropout and flatten are wiring (the same stream) when their result type equals their input type;
   otherwise a `cast` unit changes the type. A flatten of a map wider than 1x1 may feed dense layers
   only (a dense reads the map in stream order, see below).
@@ -13,7 +14,10 @@ Rules (the one place they are written):
   width that does). Wherever a stream's width differs from what its reader takes, a width
   converter (`convert`) sits between them, counted with the reader's layer.
 - A conv runs a sliding window (`swu`) and a matrix-vector unit (`mvau`); a 1x1 convolution with
-  stride 1 and no padding reads its input stream directly. A dense is a matrix-vector unit over the
+  stride 1 and no padding reads its input stream directly. A depthwise conv runs a sliding window
+  whose simd is the depthwise unit's pe, then the depthwise unit (`dwu`), which reads and writes pe
+  values per beat; it takes one kernel tap per cycle (simd 1, as finn-hlslib's VVAU): simd > 1 is
+  refused. A dense is a matrix-vector unit over the
   whole input in stream order: (h, w, c) for a flattened map (the simulator adds in that order too).
 - A stream read by several layers goes through a chain of two-way `split` units.
 - The order of additions is (channel fold, kh, kw, SIMD lane). It equals the simulator's (c, kh, kw)
@@ -36,6 +40,7 @@ from hwsim.ir.graph import Graph
 from hwsim.util.errors import InputError
 
 DEFAULT_FIFO_DEPTH = 2
+ACTIVATION_KINDS = ("relu", "relu6")
 INPUT, OUTPUT = "input", "output"
 
 
@@ -72,7 +77,7 @@ class _Builder:
         self.owner: dict[str, str] = {}       # layer -> owner (the layer whose stream carries it)
         self.sshape: dict[str, tuple] = {}    # owner -> streamed (C, H, W)
         self.width: dict[str, int] = {}       # owner -> values per beat
-        self.fused: dict[str, str] = {}       # conv / dense -> its fused ReLU
+        self.fused: dict[str, str] = {}       # conv / dense / dwconv -> its fused ReLU / ReLU6
         self.notes: dict[str, str] = {}
         self.nodes: list = []                 # (layer, source owners)
 
@@ -81,9 +86,9 @@ class _Builder:
         g = self.g
         relu_of = {}
         for layer in g.layers:
-            if layer.kind in ("conv", "dense"):
+            if layer.kind in ("conv", "dense", "dwconv"):
                 uses = g.consumers(layer.name)
-                if len(uses) == 1 and uses[0].kind == "relu":
+                if len(uses) == 1 and uses[0].kind in ACTIVATION_KINDS:
                     self.fused[layer.name] = uses[0].name
                     relu_of[uses[0].name] = layer.name
         for layer in g.layers:
@@ -91,10 +96,11 @@ class _Builder:
             if layer.kind == "input":
                 self._own(layer.name, layer.name, g.shape(layer.name))
                 self.notes[layer.name] = "top-level input stream"
-            elif layer.kind == "relu":
+            elif layer.kind in ACTIVATION_KINDS:
                 if layer.name not in relu_of:
-                    raise ValueError(f"layer {layer.name}: a ReLU is supported only right after a conv or "
-                                     "dense layer that feeds nothing else")
+                    what = "ReLU6" if layer.kind == "relu6" else "ReLU"
+                    raise ValueError(f"layer {layer.name}: a {what} is supported only right after a conv, "
+                                     "dense or depthwise conv layer that feeds nothing else")
                 self.notes[layer.name] = f"fused into {relu_of[layer.name]}"
             elif layer.wiring and self.cfg[layer.name].result == self.cfg[ins[0]].result:
                 self._check_read(layer, ins[0])
@@ -144,6 +150,14 @@ class _Builder:
             _check_divides(layer.name, "simd", simd, chans[0], "input channels")
             _check_divides(layer.name, "pe", pe, self.sshape[self.owner[layer.name]][0], "output channels")
             return (simd,), pe
+        if kind == "dwconv":
+            pe, simd = self._pe(layer.name) or 1, self._simd(layer.name) or 1
+            _check_divides(layer.name, "pe", pe, chans[0], "channels")
+            if simd != 1:
+                valid = ", ".join(str(d) for d in divisors(chans[0]))
+                raise InputError(f"layer {layer.name}: a depthwise layer reads one kernel tap per cycle (simd 1), "
+                                 f"as finn-hlslib's VVAU; raise pe instead; valid pe: {valid}")
+            return (pe,), pe
         pe = self._pe(layer.name)
         if pe is None:
             if kind in ("concat", "add"):
@@ -173,6 +187,16 @@ class _Builder:
             us = [] if direct else [U.swu(f"{name}/swu", name, (c, h, w), out[1:], (kh, kw), stride, padding,
                                           simd, bits, False, dev)]
             return us + [self._mvau(layer, lc, out[1] * out[2], c * kh * kw, out[0], simd, pe, bits, mult_style)]
+        if kind == "dwconv":
+            (kh, kw), stride, padding = layer.kernel, layer.stride, layer.padding
+            direct = (kh, kw) == (1, 1) and stride == (1, 1) and padding == (0, 0)
+            us = [] if direct else [U.swu(f"{name}/swu", name, (c, h, w), out[1:], (kh, kw), stride, padding,
+                                          pe, bits, False, dev)]
+            storage = (self.storage(name) if self.storage is not None else (c * kh * kw, lc.weight.width))
+            bias = lc.bias.width if lc.bias is not None else None
+            return us + [U.dwu(f"{name}/dwu", name, out[1] * out[2], c, (kh, kw), pe, bits, storage, bias,
+                               lc.accum.width, self._activation(name), lc.ram_style, dev,
+                               mult_style or lc.mult_style)]
         if kind == "dense":
             return [self._mvau(layer, lc, 1, c * h * w, layer.out_features, simd, pe, bits, mult_style)]
         if kind in ("maxpool", "avgpool"):
@@ -201,8 +225,12 @@ class _Builder:
                    else (n_in * n_out, lc.weight.width))
         bias = lc.bias.width if lc.bias is not None else None
         return U.mvau(f"{layer.name}/mvau", layer.name, pixels, n_in, n_out, simd, pe, bits, storage, bias,
-                      lc.accum.width, layer.name in self.fused, lc.ram_style, self.dev,
+                      lc.accum.width, self._activation(layer.name), lc.ram_style, self.dev,
                       mult_style or lc.mult_style)
+
+    def _activation(self, name) -> int:
+        fused = self.fused.get(name)
+        return U.ACTIVATIONS[self.g.layer(fused).kind if fused is not None else None]
 
     # --- assembly --------------------------------------------------------------------------
     def run(self) -> NetworkPlan:

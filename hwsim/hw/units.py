@@ -1,4 +1,4 @@
-"""One function per kernel of templates/kernels (hwsim_swu.h, hwsim_mvau.h, hwsim_stream.h): its loop count, memories, multipliers
+"""One function per kernel of templates/kernels (hwsim_swu.h, hwsim_mvau.h, hwsim_dwu.h, hwsim_stream.h): its loop count, memories, multipliers
 and CONFIG_T fields, from the geometry and the folding. These are the only formulas of the design;
 C simulation counts the kernels' iterations and compares them with `cycles` (hwsim csim).
 
@@ -14,6 +14,13 @@ C / width beats). Every kernel is one loop with `PIPELINE II=1`, one iteration p
   per iteration, in DSPs (hwsim.hw.compute's width rule, or mult_style dsp) or in LUTs (products
   of at most 4 x 8 bits, or mult_style lut). Weights: PE memories of SIMD x weight bits, (F/PE)(C KH KW/SIMD) deep; biases: PE
   memories of F/PE; the input buffer holds one pixel's C KH KW / SIMD words when F/PE > 1.
+- dwu (depthwise, finn-hlslib's Vector_Vector_Activate_Batch): reads the sliding window's beats
+  (its simd = the dwu's PE; (channel fold, kh, kw) order, as pools read them), one tap of PE
+  channels per iteration: out pixels x (C/PE) x KH KW; PE multipliers (DSPs by hwsim.hw.compute's
+  rule, as mvau). Weights: PE memories of one weight each, (C/PE) KH KW deep; biases: PE memories
+  of C/PE; PE accumulators. One tap per cycle (simd 1): a dwconv with simd > 1 is refused
+  (hwsim.hw.pipeline). LUTs: hwsim.hw.luts.dwu_luts.
+- conv / dense / dwconv `activation` (CONFIG_T): 0 none, 1 fused ReLU, 2 fused ReLU6.
 - pool (max / average over the window beats): out pixels x C/PE x KH KW.
 - cast (identity with a type change): pixels x C/PE.
 - gap: in pixels x C/PE; C/PE words of PE accumulators.
@@ -65,10 +72,23 @@ def swu(name, layer, in_shape, out_hw, kernel, stride, padding, simd, bits, pad_
 MULT_CODES = {"auto": 0, "dsp": 1, "lut": 2}
 
 
-def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_bits, accum_bits, relu,
+ACTIVATIONS = {None: 0, "relu": 1, "relu6": 2}
+
+
+def _per_multiplier(bits, weight_bits, device, mult_style) -> int:
+    per = dsp_per_multiplier(bits, weight_bits, device)
+    if mult_style == "lut":
+        return 0
+    if mult_style == "dsp":
+        return max(1, per)
+    return per
+
+
+def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_bits, accum_bits, activation,
          ram_style, device, mult_style="auto") -> Unit:
     """weight_storage: (entries, entry_bits) of the weight tensor (entries = n_in x n_out unless
-    Deep Compression replaces them); bias_bits None without a bias."""
+    Deep Compression replaces them); bias_bits None without a bias; activation: the code
+    (ACTIVATIONS) of the fused activation."""
     sf, nf = n_in // simd, n_out // pe
     entries, entry_bits = weight_storage
     mems = [map_memory("weights", simd * entry_bits, max(1, math.ceil(entries / (pe * simd))), ram_style,
@@ -79,15 +99,30 @@ def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_
         mems.append(map_memory("input buffer", simd * bits, sf, "auto", device))
     mems.append(map_memory("accumulators", accum_bits, 1, "reg", device, count=pe))
     mult = pe * simd
-    per = dsp_per_multiplier(bits, entry_bits, device)
-    if mult_style == "lut":
-        per = 0
-    elif mult_style == "dsp":
-        per = max(1, per)
+    per = _per_multiplier(bits, entry_bits, device, mult_style)
     fields = (("pixels", pixels), ("n_in", n_in), ("n_out", n_out), ("simd", simd), ("pe", pe), ("sf", sf),
-              ("nf", nf), ("relu", relu), ("mult", MULT_CODES[mult_style]))
+              ("nf", nf), ("activation", activation), ("mult", MULT_CODES[mult_style]))
     logic = L.mvau_luts(pe, simd, bits, entry_bits, accum_bits, per == 0)
     return Unit("mvau", name, layer, pixels * nf * sf, (simd,), pe, tuple(mems), mult, mult * per, fields,
+                luts=_luts(logic, mems))
+
+
+def dwu(name, layer, out_pixels, c, kernel, pe, bits, weight_storage, bias_bits, accum_bits, activation,
+        ram_style, device, mult_style="auto") -> Unit:
+    """The depthwise unit (module doc); weight_storage (entries, entry_bits), entries = C KH KW unless
+    Deep Compression replaces them; bias_bits None without a bias."""
+    kh, kw = kernel
+    taps, cf = kh * kw, c // pe
+    entries, entry_bits = weight_storage
+    mems = [map_memory("weights", entry_bits, max(1, math.ceil(entries / pe)), ram_style, device, count=pe)]
+    if bias_bits is not None:
+        mems.append(map_memory("biases", bias_bits, cf, ram_style, device, count=pe))
+    mems.append(map_memory("accumulators", accum_bits, 1, "reg", device, count=pe))
+    per = _per_multiplier(bits, entry_bits, device, mult_style)
+    fields = (("pixels", out_pixels), ("n_chan", c), ("pe", pe), ("cf", cf), ("taps", taps), ("filt_height", kh),
+              ("filt_width", kw), ("activation", activation), ("mult", MULT_CODES[mult_style]))
+    logic = L.dwu_luts(pe, bits, entry_bits, accum_bits, per == 0)
+    return Unit("dwu", name, layer, out_pixels * cf * taps, (pe,), pe, tuple(mems), pe, pe * per, fields,
                 luts=_luts(logic, mems))
 
 

@@ -12,7 +12,8 @@
 // - All sizes and types come from CONFIG_T.
 // - Weights and biases arrive as arrays of a plain integer type holding the RAW two's-complement bits
 //   of the fixed-point value (the low W bits are used); raw_to<T>() turns them into T.
-// - Weight layout: hwsim_mvau.h (PE memories of SIMD-value words, terms in arrival order).
+// - Weight layout: hwsim_mvau.h (PE memories of SIMD-value words, terms in arrival order);
+//   hwsim_dwu.h (PE memories of one weight per word, (channel fold, kh, kw) order).
 // Synthesizable for Vitis HLS / Vivado HLS: no dynamic allocation, no recursion, no STL, no virtuals.
 #ifndef HWSIM_COMMON_H_
 #define HWSIM_COMMON_H_
@@ -100,13 +101,24 @@ template <unsigned W, bool S, class T> inline int64_t raw_of(const T &v) {
     return (int64_t)u;
 }
 
-// Output cast of a conv / dense accumulator:
-//   result_t r = (result_t)acc;  out = relu ? (r > 0 ? (res_T)r : (res_T)0) : (res_T)r.
-template <class res_T, class result_T, bool relu, class accum_T> inline res_T cast_result(const accum_T &acc) {
+// Fused activations (CONFIG_T::activation): 0 none, 1 ReLU, 2 ReLU6.
+static const unsigned ACT_NONE = 0, ACT_RELU = 1, ACT_RELU6 = 2;
+
+// Output cast of a conv / dense / depthwise accumulator, then the fused activation on the value in
+// result_t (the simulator's: the activation reads its input type, the layer's result type):
+//   result_t r = (result_t)acc;
+//   ACT_NONE:  (res_T)r
+//   ACT_RELU:  r > 0 ? (res_T)r : (res_T)0
+//   ACT_RELU6: r > 0 ? (r < 6 ? (res_T)r : (res_T)6) : (res_T)0
+template <class res_T, class result_T, unsigned act, class accum_T> inline res_T cast_result(const accum_T &acc) {
     HWSIM_PRAGMA(HLS INLINE)
+    static_assert(act <= ACT_RELU6, "cast_result: activation code 0, 1 or 2");
     result_T r = (result_T)acc;
-    if (relu) {
+    if (act == ACT_RELU) {
         return r > 0 ? (res_T)r : (res_T)0;
+    }
+    if (act == ACT_RELU6) {
+        return r > 0 ? (r < 6 ? (res_T)r : (res_T)6) : (res_T)0;
     }
     return (res_T)r;
 }

@@ -5,7 +5,7 @@
 //   static const unsigned n_in, n_out;   products per output (C x KH x KW, or the dense's inputs); outputs
 //   static const unsigned simd, pe;      values read per beat; outputs computed in parallel
 //   static const unsigned sf, nf;        n_in / simd, n_out / pe
-//   static const bool relu;              fused ReLU on the output
+//   static const unsigned activation;    fused activation on the output: 0 none, 1 ReLU, 2 ReLU6
 //   static const unsigned mult;          where the products are built: 0 the tool's choice, 1 DSPs,
 //                                        2 LUTs (fabric) -- a BIND_OP on the product, no other change
 //   static const unsigned counter;       index of this call's iteration counter
@@ -19,8 +19,8 @@
 // stream when nf == 0, else from the input buffer that holds the pixel's sf beats), and each of the
 // PE lanes adds its SIMD products: for p, for s (unrolled):
 //   acc[p] = (f == 0 ? (accum_t)bias : acc[p]) + (accum_t)(x[s] * w)   -- s ascending;
-// at f == sf - 1 it writes one beat of PE outputs, result_t r = (result_t)acc, then the ReLU and
-// the cast to res_T (cast_result). Additions run in the order (f, s): with SIMD = 1 or a 1x1 kernel
+// at f == sf - 1 it writes one beat of PE outputs, result_t r = (result_t)acc, then the fused
+// activation and the cast to res_T (cast_result). Additions run in the order (f, s): with SIMD = 1 or a 1x1 kernel
 // that is the simulator's (c, kh, kw); the order matters only for a saturating accum_t.
 #ifndef HWSIM_MVAU_H_
 #define HWSIM_MVAU_H_
@@ -104,7 +104,7 @@ Matrix:
         Outputs:
             for (unsigned p = 0; p < PE; p++) {
                 HWSIM_PRAGMA(HLS UNROLL)
-                y[p] = cast_result<typename res_T::value_type, typename CONFIG_T::result_t, CONFIG_T::relu>(acc[p]);
+                y[p] = cast_result<typename res_T::value_type, typename CONFIG_T::result_t, CONFIG_T::activation>(acc[p]);
             }
             out.write(y);
         }

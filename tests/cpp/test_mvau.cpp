@@ -12,7 +12,7 @@ template <unsigned PIX, unsigned NIN, unsigned NOUT, unsigned SIMD, unsigned PE,
 struct Cfg {
     static const unsigned pixels = PIX, n_in = NIN, n_out = NOUT, simd = SIMD, pe = PE;
     static const unsigned sf = NIN / SIMD, nf = NOUT / PE;
-    static const bool relu = RELU;
+    static const unsigned activation = RELU ? 1 : 0;
     static const unsigned mult = MULT;
     static const unsigned counter = 3;
     typedef WT weight_t;
@@ -37,7 +37,7 @@ std::vector<res_T> ref_mvau(const std::vector<data_T> &x, const std::vector<type
                 acc = acc + (accum_t)(x[px * CFG::n_in + i] * wv);
             }
             typename CFG::result_t r = (typename CFG::result_t)acc;
-            y.push_back(CFG::relu && !(r > 0) ? res_T(0) : res_T(r));
+            y.push_back(CFG::activation == 1 && !(r > 0) ? res_T(0) : res_T(r));
         }
     return y;
 }

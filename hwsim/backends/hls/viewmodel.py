@@ -80,7 +80,7 @@ class _View:
             ins = [st[s] for s in u.inputs]
             outs = [st[s] for s in u.outputs]
             weights = None
-            if u.kind == "mvau":
+            if u.kind in ("mvau", "dwu"):
                 weights = self._weights(u, lc, ins[0], weight_files, pragmas)
             calls.append(L.call(u, struct, [self._beat(s) for s in ins], self._beat(outs[0]),
                                 [self._sname(s) for s in ins], [self._sname(s) for s in outs], weights))
@@ -95,7 +95,7 @@ class _View:
         arrays = vm_weights.layer_arrays(self.g, layer, lc, u, (c, h, w), w_name, b_name)
         weight_files.append(WeightFile(f"firmware/weights/{w_name}.cpp", comment(u.layer), arrays))
         mems = {m.role: m for m in u.memories}
-        pragmas.extend(vm_weights.storage_pragmas(self.tool, w_name, mems["weights"], True))
+        pragmas.extend(vm_weights.storage_pragmas(self.tool, w_name, mems["weights"], u.kind == "mvau"))
         pragmas.extend(vm_weights.storage_pragmas(self.tool, b_name, mems.get("biases", mems["weights"]), False))
         return (w_name, b_name)
 

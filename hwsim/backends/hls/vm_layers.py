@@ -9,9 +9,12 @@ from hwsim.backends.hls.idents import comment
 from hwsim.backends.hls.vm_types import Call, ConfigStruct, Member
 from hwsim.backends.hls.vm_weights import bias_type, raw_ctype
 
-KERNELS = {"swu": "hwsim::sliding_window", "mvau": "hwsim::mvau", "cast": "hwsim::cast",
+KERNELS = {"swu": "hwsim::sliding_window", "mvau": "hwsim::mvau", "dwu": "hwsim::dwu", "cast": "hwsim::cast",
            "gap": "hwsim::global_avg_pool", "concat": "hwsim::concat", "add": "hwsim::add",
            "split": "hwsim::split", "convert": "hwsim::convert"}
+
+
+ACTIVATION_NOTES = {0: "", 1: ", ReLU", 2: ", ReLU6"}
 
 
 def _member(name, v) -> Member:
@@ -27,7 +30,7 @@ def _t(name: str, cpp: str) -> Member:
 def config_struct(unit, struct: str, counter: int, lc) -> ConfigStruct:
     members = [_member(k, v) for k, v in unit.fields]
     members.append(_member("counter", counter))
-    if unit.kind == "mvau":
+    if unit.kind in ("mvau", "dwu"):
         members += [_t("weight_t", str(lc.weight)), _t("bias_t", str(bias_type(lc))), _t("accum_t", str(lc.accum)),
                     _t("result_t", str(lc.result)), _t("weight_raw_t", raw_ctype(lc.weight)),
                     _t("bias_raw_t", raw_ctype(bias_type(lc)))]
@@ -60,7 +63,10 @@ def describe(unit) -> str:
                 f"simd {f['simd']}")
     if k == "mvau":
         return (f"matrix-vector {f['n_in']} -> {f['n_out']} x {f['pixels']} pixels, pe {f['pe']} simd {f['simd']}"
-                + (", ReLU" if f["relu"] else ""))
+                + ACTIVATION_NOTES[f["activation"]])
+    if k == "dwu":
+        return (f"depthwise {f['filt_height']}x{f['filt_width']}, {f['n_chan']} channels x {f['pixels']} pixels, "
+                f"pe {f['pe']}" + ACTIVATION_NOTES[f["activation"]])
     if k == "convert":
         return f"width converter {f['in_pe']} -> {f['out_pe']} values per beat"
     return f"{k}, pe {f.get('pe', 1)}"

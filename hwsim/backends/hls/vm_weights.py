@@ -7,6 +7,8 @@ read them back with `raw_to<T>()`. Integer initialisers keep g++ fast on large m
 Layout (templates/kernels/hwsim_mvau.h): weights[p][nf * sf + f][s] is the weight of output
 nf * PE + p for input term f * SIMD + s, terms in arrival order: a conv's (channel fold, kh, kw,
 lane), a dense layer's stream order (h, w, channel fold, lane) of its CxHxW input map. biases[p][nf].
+Depthwise (templates/kernels/hwsim_dwu.h): weights[p][f * taps + kh * KW + kw] is the weight of
+channel f * PE + p; biases[p][f]; one weight per word.
 The storage follows the plan's memories (hwsim.hw.units.mvau): the PE dimension is partitioned, the
 SIMD dimension reshaped into one word, and the ROM style is the plan's.
 """
@@ -50,6 +52,9 @@ def array(name: str, layer: str, tensor: str, t: FixedType, raw: np.ndarray) -> 
 def folded(w: np.ndarray, unit, layer, in_shape) -> np.ndarray:
     """(PE, NF * SF, SIMD) weights of a conv (O, C, KH, KW) or dense (O, C * H * W) tensor (module doc)."""
     f = dict(unit.fields)
+    if unit.kind == "dwu":           # (C, 1, KH, KW) -> (PE, CF * taps)
+        c, _, kh, kw = w.shape
+        return w.reshape(f["cf"], f["pe"], kh * kw).transpose(1, 0, 2).reshape(f["pe"], f["cf"] * kh * kw)
     pe, simd, nf = f["pe"], f["simd"], f["nf"]
     if w.ndim == 4:
         o, c, kh, kw = w.shape
@@ -61,14 +66,14 @@ def folded(w: np.ndarray, unit, layer, in_shape) -> np.ndarray:
 
 
 def layer_arrays(graph, layer, lc, unit, in_shape, w_name: str, b_name: str) -> tuple[WeightArray, WeightArray]:
-    """Raw weight and bias arrays of a conv / dense layer (zeros when it has no bias)."""
+    """Raw weight and bias arrays of a conv / dense / depthwise layer (zeros when it has no bias)."""
     w = graph.weights[layer.name]
     f = dict(unit.fields)
     raw = lc.weight.quantize(np.asarray(w["weight"]))
     weight = array(w_name, layer.name, "weight", lc.weight, folded(raw, unit, layer, in_shape))
     n_out = raw.shape[0]
     b = lc.bias.quantize(np.asarray(w["bias"])) if lc.bias is not None else np.zeros(n_out, np.int64)
-    b = np.asarray(b, dtype=np.int64).reshape(f["nf"], f["pe"]).T
+    b = np.asarray(b, dtype=np.int64).reshape(f["cf"] if unit.kind == "dwu" else f["nf"], f["pe"]).T
     bias = array(b_name, layer.name, "bias" if lc.bias is not None else "zero bias", bias_type(lc), b)
     return weight, bias
 

@@ -38,7 +38,7 @@ struct config_fire_squeeze1x1_mvau {
     static const unsigned pe = 1;
     static const unsigned sf = 4;
     static const unsigned nf = 2;
-    static const bool relu = true;
+    static const unsigned activation = 1;
     static const unsigned mult = 0;
     static const unsigned counter = 1;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
@@ -67,7 +67,7 @@ struct config_fire_expand1x1_mvau {
     static const unsigned pe = 1;
     static const unsigned sf = 2;
     static const unsigned nf = 3;
-    static const bool relu = true;
+    static const unsigned activation = 1;
     static const unsigned mult = 0;
     static const unsigned counter = 3;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;
@@ -106,7 +106,7 @@ struct config_fire_expand3x3_mvau {
     static const unsigned pe = 1;
     static const unsigned sf = 18;
     static const unsigned nf = 3;
-    static const bool relu = true;
+    static const unsigned activation = 1;
     static const unsigned mult = 0;
     static const unsigned counter = 5;
     typedef ap_fixed<6,1,AP_RND_CONV,AP_SAT> weight_t;

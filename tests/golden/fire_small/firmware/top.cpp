@@ -1,9 +1,10 @@
 // fire: one DATAFLOW region of streamed kernels, one call per unit of the hardware plan
-// (plan.json): sliding windows, matrix-vector units, pools, joins, splits and width converters.
+// (plan.json): sliding windows, matrix-vector units, depthwise units, pools, joins, splits and width converters.
 #include "top.h"
 #include "weights.h"
 
 #include "hwsim_common.h"
+#include "hwsim_dwu.h"
 #include "hwsim_mvau.h"
 #include "hwsim_stream.h"
 #include "hwsim_swu.h"
