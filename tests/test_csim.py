@@ -65,6 +65,8 @@ NET_CASES = {
     "squeezenet1_0_simple_bypass": dict(input_shape=(3, 32, 32), num_classes=10),
     "squeezenet_mini": dict(),
     "fire": dict(in_channels=12, squeeze=6, expand1x1=8, expand3x3=8, size=7),
+    "mobilenet_mini": dict(),
+    "mobilenet_v1": dict(alpha=0.25, resolution=32, num_classes=10),
 }
 
 
@@ -73,9 +75,9 @@ def _divisors(n):
 
 
 def folding(graph, kind):
-    """A `parallel` section: 'wide' (every conv / dense at pe = F, simd = C), or 'mixed' (pe and simd
-    small divisors that differ from layer to layer, and pools at pe 1, so that width converters
-    appear between most stages)."""
+    """A `parallel` section: 'wide' (every conv / dense at pe = F, simd = C; every depthwise conv at
+    pe = C), or 'mixed' (pe and simd small divisors that differ from layer to layer, and pools at
+    pe 1, so that width converters appear between most stages)."""
     layers = {}
     for i, l in enumerate(graph.layers):
         if l.kind in ("conv", "dense"):
@@ -90,6 +92,9 @@ def folding(graph, kind):
             else:
                 layers[l.name] = {"pe": [d for d in _divisors(f) if d <= 1 + i % 4][-1],
                                   "simd": [d for d in _divisors(c) if d <= 1 + (i + 1) % 3][-1]}
+        elif l.kind == "dwconv":            # one kernel tap per cycle: pe only
+            c = graph.shape(l.name)[0]
+            layers[l.name] = {"pe": c if kind == "wide" else [d for d in _divisors(c) if d <= 2 + i % 3][-1]}
         elif l.kind in ("maxpool", "avgpool") and kind == "mixed":
             layers[l.name] = {"pe": 1}
     return {"layers": layers}
@@ -274,6 +279,7 @@ def test_fire_with_lut_multipliers_bit_exact(tmp_path):
 
 @pytest.mark.parametrize("name,kwargs,device", [
     ("squeezenet_mini", {}, "zu3eg"),
+    ("mobilenet_mini", {}, "zu3eg"),
     ("squeezenet1_1", {"input_shape": (3, 64, 64), "num_classes": 10}, "zcu102"),
 ])
 def test_folded_by_hwsim_fold_bit_exact(tmp_path, name, kwargs, device):
