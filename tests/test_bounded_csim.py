@@ -78,16 +78,12 @@ def test_one_place_less_than_the_minimum_deadlocks(tmp_path, name, kwargs):
         _patch_depth(out, ids[s.name], m)
 
 
-def test_kernel_reads_and_writes_follow_the_io_order(tmp_path, monkeypatch):
-    kw = dict(in_channels=12, squeeze=6, expand1x1=8, expand3x3=8, size=7)
-    doc = {"parallel": {"layers": {"fire.squeeze1x1": {"pe": 3, "simd": 4}, "fire.expand1x1": {"pe": 4, "simd": 2},
-                                   "fire.expand3x3": {"pe": 2, "simd": 3}, "fire.concat": {"pe": 4}}}}
-    g, c, out = _project(tmp_path, "fire", kw, doc)
+def _traced_io_orders(tmp_path, monkeypatch, name, kw, doc, images):
+    g, c, out = _project(tmp_path, name, kw, doc)
     plan = pipeline.build(g, c)
     trace = tmp_path / "trace.txt"
     monkeypatch.setenv("HWSIM_TRACE", str(trace))
     monkeypatch.setattr("hwsim.util.threads.workers", lambda: 1)    # one testbench process, one trace
-    images = 2
     res = compare(project.read(out), images=images, seed=3, progress=False, bounded=True)
     assert res["mismatches"] == 0
     ids = {v: k for k, v in _idents(out).items()}
@@ -96,13 +92,27 @@ def test_kernel_reads_and_writes_follow_the_io_order(tmp_path, monkeypatch):
     for line in trace.read_text().splitlines():
         s, op, i = line.split()
         seen[(ids[s], op)].append(int(i))
-    kinds = {u.kind for u in plan.units}
-    assert {"swu", "mvau", "convert", "split", "concat"} <= kinds
     for u in plan.units:
         o = io_order.order(u)
         for p, (s, write) in enumerate(o.ports):
             pat = np.tile(o.pattern[:, p], u.cycles // o.period * images)
             assert seen[(s, "w" if write else "r")] == list(np.nonzero(pat)[0]), (u.name, s)
+    return plan
+
+
+def test_kernel_reads_and_writes_follow_the_io_order(tmp_path, monkeypatch):
+    kw = dict(in_channels=12, squeeze=6, expand1x1=8, expand3x3=8, size=7)
+    doc = {"parallel": {"layers": {"fire.squeeze1x1": {"pe": 3, "simd": 4}, "fire.expand1x1": {"pe": 4, "simd": 2},
+                                   "fire.expand3x3": {"pe": 2, "simd": 3}, "fire.concat": {"pe": 4}}}}
+    plan = _traced_io_orders(tmp_path, monkeypatch, "fire", kw, doc, 2)
+    assert {"swu", "mvau", "convert", "split", "concat"} <= {u.kind for u in plan.units}
+
+
+def test_depthwise_reads_and_writes_follow_the_io_order(tmp_path, monkeypatch):
+    """The depthwise unit and its sliding window at simd = pe (stride 1 and 2), traced."""
+    doc = {"parallel": {"layers": {"conv_dw2": {"pe": 4}, "conv_dw3": {"pe": 2}, "conv_pw2": {"pe": 4, "simd": 4}}}}
+    plan = _traced_io_orders(tmp_path, monkeypatch, "mobilenet_mini", {}, doc, 1)
+    assert plan.layer("conv_dw2").unit("dwu").field("pe") == 4
 
 
 def test_synthesized_region_is_unchanged_by_the_bounded_macros(tmp_path):
