@@ -9,10 +9,21 @@ Key scheme (`state_dict_keys`), torchvision's for the zoo's SqueezeNets and Alex
   `fireN.bypass_conv` -> `bypass` (so `features.3.bypass.weight` for fire2 of SqueezeNet v1.0).
 - The standalone fire module (layers `fire.<part>`) has bare keys: `squeeze.weight`, ...
 - Each weighted layer contributes `<prefix>.weight` and, when it has one, `<prefix>.bias`.
+- MobileNet graphs (names starting with "mobilenet"): the prefix is the layer name itself
+  (`conv1.weight`, `conv_dw2.bias`, `conv_pw14.weight`, `fc.weight`), as a PyTorch MobileNet whose
+  modules carry hwsim's layer names.
 So SqueezeNet v1.0: conv1 -> features.0, fire2..fire4 -> features.3..5, fire5..fire8 -> features.7..10,
 fire9 -> features.12, conv10 -> classifier.1; v1.1 and squeezenet_mini: fire2, fire3 -> features.3, 4,
 fire4, fire5 -> features.6, 7 (v1.1), conv10 -> classifier.1; AlexNet: features.0/3/6/8/10 and
 classifier.1/4/6.
+
+Batch norm (any scheme): a weighted layer with keys `<prefix>.bn.weight`, `.bn.bias`,
+`.bn.running_mean` and `.bn.running_var` (`.bn.num_batches_tracked` is ignored) is the layer followed
+by that BatchNorm2d in eval mode; it is folded on load (hwsim.ir.batchnorm.fold, eps 1e-5) into the
+layer's weight and bias, and a layer without `<prefix>.bias` in the file takes the folded bias (the
+graph's layer must have one: the zoo's MobileNet convolutions do). A batch norm with a part missing
+is an InputError naming the missing key. The graph holds the folded form only, so save_npz writes
+`<prefix>.weight` / `<prefix>.bias` and that file loads back to the same weights.
 
 ONNX: Conv and Gemm nodes are read in node order with their weight and bias constants (initializers
 or Constant nodes, also through Identity nodes, which exporters use for deduplicated equal tensors). When every weight's name is a key of the scheme above they are matched by name,
@@ -48,6 +59,8 @@ _FIRE_PARTS = {"squeeze1x1": "squeeze", "expand1x1": "expand1x1", "expand3x3": "
 
 def _prefixes(graph: Graph) -> dict[str, str]:
     """Weighted layer name -> state-dict prefix (see the module docstring)."""
+    if graph.name.startswith("mobilenet"):
+        return {l.name: l.name for l in graph.layers if l.has_weights}
     section, index, group = "features", -1, None
     out: dict[str, str] = {}
     for layer in graph.layers[1:]:
@@ -111,6 +124,7 @@ def from_state_dict(graph: Graph, tensors: Mapping[str, np.ndarray], source: str
     """Attach weights given under `state_dict_keys` names; any missing, extra, mis-shaped or (unless
     `allow_nonfinite`) NaN / infinite tensor is an InputError naming the key and the layer."""
     keys = state_dict_keys(graph)
+    tensors = _fold_batchnorms(graph, tensors, source, allow_nonfinite)
     missing = [k for k in keys if k not in tensors]
     if missing:
         layer, tensor = keys[missing[0]]
@@ -139,6 +153,58 @@ def from_state_dict(graph: Graph, tensors: Mapping[str, np.ndarray], source: str
                              f"value{'s' if bad > 1 else ''}; pass --allow-nonfinite-weights to saturate them")
         weights.setdefault(layer, {})[tensor] = arr.astype(np.float32)
     return graph.with_weights(weights)
+
+
+BN_PARTS = ("weight", "bias", "running_mean", "running_var")
+_BN_IGNORED = ("num_batches_tracked",)
+
+
+def _fold_batchnorms(graph: Graph, tensors: Mapping[str, np.ndarray], source: str,
+                     allow_nonfinite: bool) -> Mapping[str, np.ndarray]:
+    """`tensors` with every `<prefix>.bn.*` group folded into `<prefix>.weight` / `.bias` (see the
+    module docstring); unchanged when the file has no batch-norm keys."""
+    if not any(".bn." in str(k) for k in tensors):
+        return tensors
+    from hwsim.ir.batchnorm import DEFAULT_EPS, fold
+    out = dict(tensors)
+    for layer, prefix in _prefixes(graph).items():
+        bn = f"{prefix}.bn."
+        present = [k for k in tensors if str(k).startswith(bn)]
+        if not present:
+            continue
+        for part in _BN_IGNORED:
+            out.pop(bn + part, None)
+        missing = [bn + p for p in BN_PARTS if bn + p not in tensors]
+        if missing:
+            raise InputError(f"{source}: batch norm of layer {layer} is missing key {missing[0]!r}")
+        extra = [k for k in present if k[len(bn):] not in BN_PARTS + _BN_IGNORED]
+        if extra:
+            raise InputError(f"{source}: unexpected batch-norm key {extra[0]!r} of layer {layer}")
+        parts = [np.asarray(tensors[bn + p]) for p in BN_PARTS]
+        for p, arr in zip(BN_PARTS, parts):
+            if not np.issubdtype(arr.dtype, np.floating):
+                raise InputError(f"{source}: key {bn + p!r} has dtype {arr.dtype}, expected floating point")
+            if not allow_nonfinite and not np.all(np.isfinite(arr)):
+                raise InputError(f"{source}: key {bn + p!r} (batch norm of layer {layer}) has NaN or "
+                                 "infinite values")
+        if f"{prefix}.weight" not in tensors:
+            continue          # from_state_dict names the missing weight
+        if "bias" not in graph.weight_shapes(layer):
+            raise InputError(f"{source}: key {bn + 'weight'!r}: layer {layer} has no bias to take "
+                             "the folded batch norm")
+        w = np.asarray(tensors[f"{prefix}.weight"])
+        b = tensors.get(f"{prefix}.bias")
+        if b is not None and np.shape(b) != w.shape[:1]:
+            raise InputError(f"{source}: key {prefix + '.bias'!r} for layer {layer} bias: shape "
+                             f"{np.shape(b)} does not match its weight's {w.shape[0]} outputs")
+        try:
+            w2, b2 = fold(w, None if b is None else np.asarray(b), *parts, eps=DEFAULT_EPS)
+        except ValueError as e:
+            raise InputError(f"{source}: key {bn + 'weight'!r} (layer {layer}): {e}") from None
+        for p in BN_PARTS:
+            del out[bn + p]
+        out[f"{prefix}.weight"], out[f"{prefix}.bias"] = w2, b2
+    return out
 
 
 def _read_pth(path: str) -> dict[str, np.ndarray]:
