@@ -25,7 +25,7 @@ Models (`names()`):
   `<name>.relu`, a ReLU6 (as the reference TensorFlow implementation); `pool` (global average)
   and `fc`. Every convolution has a bias: the batch norm after it, folded when weights load
   (hwsim.ir.batchnorm). At 1.0-224: 4,221,032 parameters, of which 10,944 are the folded batch
-  norms' biases (the paper counts weights: 4,211,088 = its 4.2 M), and 568.7 M MACs (569 M).
+  norms' biases (the paper counts weights: 4,210,088 = its 4.2 M), and 568.7 M MACs (569 M).
 - mobilenet_mini: input (1, 16, 16), 10 classes: conv1 3x3/1 pad 1 (16), then four depthwise-
   separable blocks (stride 1, 2, 1, 2; 32, 64, 64, 128 channels), global average pool, fc; for the
   digits data set like squeezenet_mini.
