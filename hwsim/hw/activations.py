@@ -7,7 +7,7 @@ The stream architecture's buffers (FIFOs, sliding-window buffers, accumulators) 
 layer's hardware plan (hwsim.hw.units, hwsim.hw.pipeline); this module holds the other model.
 
 layer (one engine runs the layers in turn; feature maps stay on chip; liveness analysis):
-- Every layer writes a buffer that lives from its producer's step to its last consumer's step. ReLU,
+- Every layer writes a buffer that lives from its producer's step to its last consumer's step. ReLU, ReLU6,
   dropout and flatten work in place when they are the only reader of their input. A concat costs no
   copy: its inputs (expand1x1 and expand3x3 in a fire module, through their ReLUs) write their
   channel ranges of one output buffer. The memory needed is the largest sum of live buffers at any
@@ -26,7 +26,7 @@ from hwsim.spec.devices import Device
 from hwsim.ir.graph import Graph
 from hwsim.hw.blocks import MemoryMap, map_memory
 
-IN_PLACE = ("relu", "dropout", "flatten")
+IN_PLACE = ("relu", "relu6", "dropout", "flatten")
 
 
 def _bits(graph: Graph, config: Config, name: str) -> int:
