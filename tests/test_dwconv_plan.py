@@ -93,3 +93,12 @@ def test_generated_dwu_parameters_weights_and_call(mini):
     w = next(v for k, v in files.items() if k.endswith("w_conv_dw2.cpp"))
     assert "w_conv_dw2[4][36]" in w and "b_conv_dw2[4][4]" in w
     assert files == render(g, c)                         # deterministic
+
+
+def test_fold_keeps_the_weight_type_given_on_load():
+    """A config loaded with weight_type (the command line's --weight-type) is folded at that type."""
+    g = zoo.build("mobilenet_mini")
+    c = cfg.load(None, g, weight_type="ap_fixed<4,auto>")
+    r = fold.fold(g, c, devices.get("zu3eg"))
+    assert all(r.config[n].weight == c[n].weight for n in c.layers if c[n].weight is not None)
+    assert r.config["conv_pw2"].weight.width == 4

@@ -266,7 +266,7 @@ class Folder:
                 entry["mult_style"] = "lut"
             layers[c.layer] = entry
         doc["parallel"] = {**({"default": default} if default else {}), "layers": layers}
-        config = cfg.load(doc, self.g)
+        config = _with_types(cfg.load(doc, self.g), self.cfg)
         plan = pipeline.build(self.g, config, self.dev, size_fifos=False)     # FIFOs at 1: a lower bound
         used = plan_usage(plan)
         fits = all(u <= l for u, l in zip(used, self.lim.as_tuple()))
@@ -310,6 +310,17 @@ def fold(graph, config, device=None, lim: Limits | None = None, target_fps: floa
                              f"{fastest:,} at its widest folding ({clock * 1e6 / fastest:,.1f} fps at {clock:g} MHz)")
         return r
     return f.fastest()
+
+
+def _with_types(new: cfg.Config, old: cfg.Config) -> cfg.Config:
+    """`new`'s folding with `old`'s resolved types: a config loaded with --precision / --weight-type
+    keeps them (the document alone does not carry them)."""
+    from dataclasses import replace
+    from types import MappingProxyType
+    layers = {n: replace(lc, inputs=old[n].inputs, result=old[n].result, weight=old[n].weight, bias=old[n].bias,
+                         accum=old[n].accum, accum_lossless=old[n].accum_lossless)
+              for n, lc in new.layers.items()}
+    return cfg.Config(old.input, MappingProxyType(layers), new.hardware, new.source)
 
 
 class OutOfReach(InputError):
