@@ -133,3 +133,15 @@ def test_shipped_demo_weights_reach_the_recorded_accuracy():
     assert top1 >= 0.95
     assert info["split"]["sizes"]["test"] == len(test)
     json.dumps(info)
+
+
+def test_shipped_mobilenet_mini_weights_reach_the_recorded_accuracies():
+    from hwsim.sim import simulate
+    info = data.shipped_info("mobilenet_mini")
+    graph = zoo.load_weights(zoo.build("mobilenet_mini"), data.shipped_weights("mobilenet_mini"))
+    test = data.digits("test", graph.input_shape, info["split"]["seed"])
+    top1 = float(np.mean(reference.run(graph, test.x).reshape(len(test), -1).argmax(1) == test.y))
+    fixed = simulate.run(graph, test.x, reference=False).values.reshape(len(test), -1)
+    assert top1 == pytest.approx(info["float_test_top1"], abs=1e-12) and top1 >= 0.95
+    assert float(np.mean(fixed.argmax(1) == test.y)) == pytest.approx(info["fixed_test_top1_default_precision"], abs=1e-12)
+    assert data.shipped_weights("squeezenet_mini") == data.demo_path() and data.shipped_weights("fire") is None

@@ -1,6 +1,8 @@
 """Depthwise convolution, ReLU6 and the batch-norm fold in the float reference and the simulator."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ from hwsim.fixed import FixedType
 from hwsim.fixed.rules import add_type, carrier, product_frac
 from hwsim.ir import zoo
 from hwsim.ir.batchnorm import fold
-from hwsim.ir.graph import DepthwiseConv2d, Graph, Input, ReLU6
+from hwsim.ir.graph import Conv2d, DepthwiseConv2d, Graph, Input, ReLU6
 from hwsim.sim import layers as sim_layers, reference, simulate
 from hwsim.sim.ops import im2col
 from hwsim.spec import config as cfg
@@ -238,3 +240,62 @@ def test_simulate_mobilenet_v1_quarter_32(reference_stats):
     assert {"dwconv", "relu6"} <= kinds
     if reference_stats:
         assert all(s.sqnr_db is not None for s in res.stats if s.kind != "input")
+
+
+# --- a depthwise layer equals the conv with block-diagonal weights (values and statistics) ----
+
+
+def _bd_graph(c=4, h=7, w=7, k=3, stride=1, pad=1, bias=True, seed=0):
+    g = Graph("dw", [Input("in", (), shape=(c, h, w)),
+                     DepthwiseConv2d("d", ("in",), kernel=k, stride=stride, padding=pad, bias=bias)])
+    rng = np.random.default_rng(seed)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    wts = {"weight": rng.normal(0, 0.7, (c, 1, kh, kw))}
+    if bias:
+        wts["bias"] = rng.normal(0, 0.7, (c,))
+    return g.with_weights({"d": wts})
+
+
+def _as_conv(g):
+    """The depthwise layer `d` as a Conv2d with block-diagonal weights: a zero weight adds a product
+    of 0, which neither changes an in-range accumulator nor counts an event."""
+    d = g.layer("d")
+    c = g.input_shape[0]
+    conv = Conv2d("d", ("in",), out_channels=c, kernel=d.kernel, stride=d.stride, padding=d.padding, bias=d.bias)
+    w = g.weights["d"]["weight"]
+    full = np.zeros((c, c) + tuple(d.kernel), np.float32)
+    for i in range(c):
+        full[i, i] = w[i, 0]
+    wts = {"weight": full}
+    if d.bias:
+        wts["bias"] = g.weights["d"]["bias"]
+    return Graph("dwconv_as_conv", [g.input, conv]).with_weights({"d": wts})
+
+
+def _bd_config(g, accum="lossless", tin="ap_fixed<10,4>", tw="ap_fixed<8,1>", tb="ap_fixed<8,3>",
+           result="ap_fixed<12,5,AP_RND,AP_SAT>"):
+    return cfg.load({"precision": {"input": tin, "default": {"weight": tw, "bias": tb, "accum": accum,
+                                                             "result": result}}}, g)
+
+
+BD_ACCUMS = ["lossless", "ap_fixed<18,3>", "ap_fixed<14,2>", "ap_fixed<9,3>", "ap_fixed<24,8,AP_TRN,AP_SAT>",
+          "ap_fixed<10,2,AP_RND,AP_SAT>", "ap_fixed<12,3,AP_RND_CONV,AP_SAT_SYM>",
+          "ap_fixed<8,1,AP_TRN_ZERO,AP_SAT_ZERO>", "ap_fixed<9,3,AP_TRN,AP_WRAP,1>"]
+BD_GEOMS = [  # c, h, w, k, stride, pad, batch, bias
+    (4, 7, 7, 3, 1, 1, 1, True), (3, 9, 5, 3, 2, 1, 3, True), (5, 6, 8, 3, 2, 0, 1, False),
+    (2, 5, 5, 3, 1, 0, 3, True), (6, 11, 3, 3, 2, 1, 1, True), (3, 4, 4, (1, 3), 1, 0, 2, True),
+    (1, 3, 3, 3, 1, 1, 1, True), (7, 13, 13, 5, 2, 1, 2, True)]
+
+
+@pytest.mark.parametrize("accum", BD_ACCUMS)
+@pytest.mark.parametrize("geom", BD_GEOMS, ids=lambda g: "c%d_%dx%d_k%s_s%d_p%d_n%d" % g[:7])
+def test_dwconv_equals_block_diagonal_conv(accum, geom):
+    c, h, w, k, stride, pad, n, bias = geom
+    g = _bd_graph(c, h, w, k, stride, pad, bias, seed=c + h)
+    gc = _as_conv(g)
+    x = np.random.default_rng(h * w).normal(0, 3, (n,) + g.input_shape)
+    got = simulate.run(g, x, _bd_config(g, accum), reference=False)
+    want = simulate.run(gc, x, _bd_config(gc, accum), reference=False)
+    assert np.array_equal(got.raw, want.raw)
+    for sa, sb in zip(got.stats, want.stats):
+        assert dataclasses.replace(sa, kind="") == dataclasses.replace(sb, kind=""), (sa, sb)

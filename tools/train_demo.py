@@ -7,7 +7,8 @@ Trains on the train split with Adam (weight decay 5e-4), cross-entropy with labe
 small random shifts (+-1 pixel) as augmentation and a cosine learning-rate schedule; after every step
 the weights are clipped to +-0.99 so that hwsim's default weight type ap_fixed<8,1> holds them without
 saturating (label smoothing keeps the logits well inside the default result range +-32). Keeps the weights of the epoch with the best validation accuracy; measures
-the float top-1 on the test split with hwsim's own numpy reference (not torch) and writes
+the float top-1 on the test split with hwsim's own numpy reference (not torch), the fixed-point
+top-1 at the default precision with hwsim's simulator, and writes
 `<model>_digits.npz` (hwsim's state-dict keys, hwsim.ir.weights.save_npz) and
 `<model>_digits.json` (accuracies, split seed, preprocessing, training settings, wall time).
 Deterministic for a given seed on one machine (torch uses one thread here).
@@ -107,6 +108,9 @@ def main(argv=None) -> int:
     for s, ds in splits.items():
         logits = reference.run(graph, ds.x).reshape(len(ds), -1)
         acc[s] = float((logits.argmax(1) == ds.y).mean())
+    from hwsim.sim import simulate
+    fixed = simulate.run(graph, splits["test"].x, reference=False).values.reshape(len(splits["test"]), -1)
+    acc["fixed_test"] = float((fixed.argmax(1) == splits["test"].y).mean())     # the default precision
     os.makedirs(args.out, exist_ok=True)
     save_npz(graph, os.path.join(args.out, f"{args.model}_digits.npz"))
     info = {
@@ -115,6 +119,7 @@ def main(argv=None) -> int:
         "split": {"seed": data.DEFAULT_SEED, "fractions": list(data.FRACTIONS),
                   "sizes": {s: len(ds) for s, ds in splits.items()}, "stratified": True},
         "float_test_top1": acc["test"], "float_val_top1": acc["val"], "float_train_top1": acc["train"],
+        "fixed_test_top1_default_precision": acc["fixed_test"],
         "training": {"epochs": args.epochs, "best_epoch": best_epoch, "seed": args.seed,
                      "optimizer": "Adam lr 3e-3 wd 5e-4, cosine schedule, batch 64, +-1 px shifts, "
                                   "label smoothing 0.1, weights clipped to +-0.99",
@@ -124,7 +129,8 @@ def main(argv=None) -> int:
         json.dump(info, f, indent=2)
         f.write("\n")
     print(f"float top-1: train {100 * acc['train']:.2f}%  val {100 * acc['val']:.2f}%  "
-          f"test {100 * acc['test']:.2f}%  ({seconds:.0f} s training, best epoch {best_epoch})")
+          f"test {100 * acc['test']:.2f}%; fixed point at the default precision: test {100 * acc['fixed_test']:.2f}%  "
+          f"({seconds:.0f} s training, best epoch {best_epoch})")
     return 0
 
 
