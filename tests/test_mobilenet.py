@@ -225,3 +225,42 @@ def test_torch_export_equals_float_reference(name, kwargs):
     err = _rel(got, want)
     print(f"{name}: torch export vs reference max relative error {err:.3g}")
     assert err <= 1e-5
+
+
+def _onnx_export(model, res, path, fold_bn: bool):
+    import contextlib, io, warnings
+    x = torch.zeros(1, 3, res, res)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x,), str(path), do_constant_folding=fold_bn, dynamo=False,
+                          training=torch.onnx.TrainingMode.PRESERVE if not fold_bn else torch.onnx.TrainingMode.EVAL)
+
+
+@pytest.mark.parametrize("fold_bn", [False, True])
+def test_onnx_depthwise_and_batch_norm_load(fold_bn, tmp_path):
+    import onnx
+    model = _randomize(TorchMobileNet(0.25, num_classes=10), seed=5)
+    path = tmp_path / "m.onnx"
+    _onnx_export(model, 32, path, fold_bn)
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert ("BatchNormalization" in ops) == (not fold_bn)        # the loader's BN fold is exercised
+    g = wio.load_weights(_mobilenet(0.25, 32, num_classes=10), path)
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(x)).numpy()
+    assert _rel(reference.run(g, x).reshape(want.shape), want) <= 1e-5
+
+
+def test_onnx_group_conv_other_than_depthwise_is_one_line(tmp_path):
+    m = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, groups=2)).eval()
+    path = tmp_path / "g.onnx"
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(m, (torch.zeros(1, 4, 6, 6),), str(path), dynamo=False)
+    from hwsim.ir.graph import Conv2d, Graph, Input
+    g = Graph("g", (Input("input", (), shape=(4, 6, 6)), Conv2d("c", ("input",), out_channels=4, kernel=3, padding=1)))
+    with pytest.raises(InputError, match="grouped convolution with group=2 is not supported") as e:
+        wio.load_weights(g, path)
+    assert "\n" not in str(e.value)

@@ -28,7 +28,10 @@ is an InputError naming the missing key. The graph holds the folded form only, s
 ONNX: Conv and Gemm nodes are read in node order with their weight and bias constants (initializers
 or Constant nodes, also through Identity nodes, which exporters use for deduplicated equal tensors). When every weight's name is a key of the scheme above they are matched by name,
 otherwise by order against the graph's weighted layers; shapes are checked either way. A Conv
-without its optional bias input (exporters drop all-zero biases) gets a zero bias.
+without its optional bias input (exporters drop all-zero biases) gets a zero bias. A Conv with
+group = its output channels and one input channel per filter is a depthwise layer; any other
+group count is refused naming the node. A BatchNormalization node that reads a Conv's output is
+folded into that Conv (hwsim.ir.batchnorm.fold, its own epsilon); one anywhere else is refused.
 
 Checkpoint layouts: a bare state dict, or one under "state_dict", "model_state_dict" or "model"
 (the other entries, such as the epoch, are ignored); DataParallel's "module." prefixes are dropped.
@@ -297,6 +300,7 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
         raise InputError(f"{path}: not an ONNX model ({_first_line(e)})") from None
     consts = _onnx_constants(model)
     ops = []
+    made: dict[str, tuple[str, int]] = {}     # output name -> (op type, index in ops)
     for node in model.graph.node:
         if node.op_type not in ("Conv", "Gemm", "MatMul"):
             continue
@@ -310,10 +314,12 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
                 raise InputError(f"{path}: {desc}: {tensor} {cname!r} is not a constant")
         if node.op_type == "MatMul":
             raise InputError(f"{path}: {desc}: MatMul layers are not supported (export Linear as Gemm)")
-        if node.op_type == "Conv" and attrs.get("group", 1) != 1:
-            raise InputError(f"{path}: {desc}: grouped convolution (group={attrs['group']}) "
-                             "is not supported")
         tensors = {t: consts[c] for t, c in names.items()}
+        group = attrs.get("group", 1)
+        if node.op_type == "Conv" and group != 1 and not (tensors["weight"].ndim == 4 and tensors["weight"].shape[1] == 1
+                                                         and group == tensors["weight"].shape[0]):
+            raise InputError(f"{path}: {desc}: grouped convolution with group={group} is not supported "
+                             "(group 1, or group = channels with one filter each: depthwise)")
         if node.op_type == "Gemm":
             if attrs.get("transA", 0):
                 raise InputError(f"{path}: {desc}: transA=1 is not supported")
@@ -322,7 +328,40 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
             if not attrs.get("transB", 0):
                 tensors["weight"] = tensors["weight"].T
         ops.append((desc, tensors, names))
+        made[node.output[0]] = (node.op_type, len(ops) - 1)
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            _fold_onnx_bn(path, node, helper, consts, made, ops)
     return ops
+
+
+def _fold_onnx_bn(path, node, helper, consts, made, ops) -> None:
+    """Fold a BatchNormalization node into the Conv whose output it reads (hwsim.ir.batchnorm)."""
+    from hwsim.ir.batchnorm import DEFAULT_EPS, fold
+    desc = f"BatchNormalization node {node.name or node.output[0]!r}"
+    src = made.get(node.input[0])
+    if src is None or src[0] != "Conv":
+        raise InputError(f"{path}: {desc} does not read a Conv's output; only a batch norm right after a "
+                         "convolution is folded")
+    parts = {}
+    for role, cname in zip(("scale", "B", "mean", "var"), node.input[1:5]):
+        if cname not in consts:
+            raise InputError(f"{path}: {desc}: {role} {cname!r} is not a constant")
+        parts[role] = consts[cname]
+    if len(parts) != 4:
+        raise InputError(f"{path}: {desc}: needs scale, B, mean and var inputs, got {len(parts)}")
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    i = src[1]
+    conv_desc, tensors, names = ops[i]
+    try:
+        w, b = fold(tensors["weight"], tensors.get("bias"), parts["scale"], parts["B"], parts["mean"], parts["var"],
+                    float(attrs.get("epsilon", DEFAULT_EPS)))
+    except ValueError as e:
+        raise InputError(f"{path}: {desc}: {e}") from None
+    names = dict(names)
+    names.setdefault("bias", f"{names['weight']}:bn_bias")
+    ops[i] = (conv_desc, {"weight": w, "bias": b}, names)
+    made[node.output[0]] = made[node.input[0]]
 
 
 def _read_onnx(graph: Graph, path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
