@@ -102,3 +102,14 @@ def test_fold_keeps_the_weight_type_given_on_load():
     r = fold.fold(g, c, devices.get("zu3eg"))
     assert all(r.config[n].weight == c[n].weight for n in c.layers if c[n].weight is not None)
     assert r.config["conv_pw2"].weight.width == 4
+
+
+def test_fold_and_budget_commands_on_mobilenet(tmp_path, capsys):
+    from hwsim import cli
+    out = tmp_path / "folded.yaml"
+    assert cli.main(["fold", "--model", "mobilenet_mini", "--device", "zu3eg", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "FOLDED:" in text and "conv_dw2" in text and out.is_file()
+    assert cli.main(["budget", "--model", "mobilenet_mini", "--config", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "dwconv" in text and "relu6" in text
