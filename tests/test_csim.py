@@ -290,3 +290,18 @@ def test_folded_by_hwsim_fold_bit_exact(tmp_path, name, kwargs, device):
     r = fold.fold(g, cfg.load(None, g), devices.get(device))
     assert r.fits
     _check(tmp_path, name, kwargs, {"parallel": r.doc["parallel"]})
+
+
+@pytest.mark.parametrize("fold", [None, "mixed"])
+def test_mobilenet_narrow_relu6_and_accumulators_bit_exact(tmp_path, fold):
+    """ReLU6 into narrow result types (a wrapping 4-bit one, where 6 wraps; a saturating 8-bit one
+    that holds 6), ReLU6 after a wide result (the clip acts), narrow saturating / wrapping
+    accumulators on depthwise and pointwise layers, at pe = 1 and at a mixed folding."""
+    doc = {"precision": {"layers": {
+        "conv1.relu": {"result": "ap_ufixed<8,3,AP_RND,AP_SAT>"},
+        "conv_dw2": {"accum": "ap_fixed<14,5,AP_RND,AP_SAT>"},
+        "conv_dw2.relu": {"result": "ap_ufixed<4,2>"},
+        "conv_pw2": {"accum": "ap_fixed<12,4,AP_RND_CONV,AP_WRAP>", "result": "ap_fixed<12,5,AP_RND,AP_SAT>"},
+        "conv_dw3": {"weight": "ap_fixed<4,1,AP_RND_CONV,AP_SAT>", "accum": "ap_fixed<16,6,AP_RND,AP_SAT>"},
+        "conv_dw3.relu": {"result": "ap_ufixed<6,4,AP_RND,AP_SAT>"}}}}
+    _check(tmp_path, "mobilenet_mini", {}, doc, fold=fold)
