@@ -66,6 +66,12 @@ def render(c, fmt: str = "table") -> str:
     return head + "\n\n" + "\n\n".join(parts) + "\n\n" + "\n".join(notes) + "\n"
 
 
+def _label(net: str) -> str:
+    if net.startswith("squeezenet1_"):
+        return "SqueezeNet " + net[10:].replace("_", ".", 1).replace("_", " ")
+    return net.replace("mobilenet_v1:", "MobileNet ")
+
+
 def plot_png(c, path=None) -> bytes:
     """Folded fps against parameters (log axes), SqueezeNets and MobileNets apart, the digits nets
     hollow; networks with no fitting folding on the bottom edge."""
@@ -75,14 +81,18 @@ def plot_png(c, path=None) -> bytes:
     rows = list(c.rows) + list(c.digits)
     fitting = [r.fps for r in rows if r.fps]
     floor = min(fitting) / 3 if fitting else 1.0
+    placed = []
     for r in rows:
         family = "tab:blue" if r.net.startswith("squeezenet") else "tab:orange"
         mini = r in c.digits
         y = r.fps if r.fps else floor
         ax.scatter([r.params], [y], s=30 + r.macs / 2e7, marker="o" if r.fps else "v",
                    facecolors="none" if mini else family, edgecolors=family, zorder=3)
-        ax.annotate(r.net.replace("mobilenet_v1:", "MobileNet ").replace("squeezenet", "SqueezeNet "),
-                    (r.params, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+        # labels of points close together go one below the other
+        near = sum(1 for p, q in placed if abs(p / r.params - 1) < 0.5 and abs(q / y - 1) < 0.3)
+        placed.append((r.params, y))
+        ax.annotate(_label(r.net),
+                    (r.params, y), textcoords="offset points", xytext=(5, 4 - 10 * near), fontsize=7)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("parameters")
@@ -94,6 +104,6 @@ def plot_png(c, path=None) -> bytes:
     if len(fitting) < len(rows):
         ax.scatter([], [], marker="v", c="gray", label="no folding fits")
     ax.legend(fontsize=8, loc="best")
-    ax.set_title(f"frame rate against parameters (marker area ~ MACs); {c.precision}", fontsize=8)
+    ax.set_title(f"folded frame rate against parameters (marker area ~ MACs)\n{c.precision}", fontsize=8)
     fig.tight_layout()
     return _finish(plt, fig, path)
