@@ -14,6 +14,7 @@ from hwsim.report import budget_chart, tables
 from hwsim.report.tables import FORMATS
 from hwsim.hw.estimate import BudgetReport
 from hwsim.spec.units import format_bits, format_budget
+from hwsim.spec.config import FOLDED_KINDS
 
 
 
@@ -64,7 +65,7 @@ _COLS = ("layer", "kind", "PE", "SIMD", "params", "weights", "activations", "BLK
 def _rows(r: BudgetReport) -> list[tuple[str, ...]]:
     rows = []
     for l in r.layers:
-        folded = l.kind in ("conv", "dense")
+        folded = l.kind in FOLDED_KINDS
         rows.append((l.name, l.kind, str(l.pe) if l.units else "-", str(l.simd) if folded else "-",
                      f"{l.params:,}", format_bits(l.weight_bits) if l.weight_bits else "-",
                      format_bits(l.activation_bits) if l.activation_bits else "-", str(l.bram18), str(l.uram),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hwsim.report import tables
+from hwsim.spec.config import FOLDED_KINDS
 
 COLS = ("layer", "kind", "PE", "SIMD", "mult", "cycles", "DSP", "BRAM18", "LUT")
 
@@ -12,7 +13,7 @@ def rows(result) -> list[tuple[str, ...]]:
         if not p.units:
             continue
         lc = result.config[p.name]
-        mac = p.kind in ("conv", "dense")
+        mac = p.kind in FOLDED_KINDS
         blocks = sum(m.blocks for m in p.memories)
         out.append((p.name, p.kind, str(p.pe), str(p.simd) if mac else "-",
                     (lc.mult_style if lc.mult_style != "auto" else ("lut" if mac and p.dsp == 0 else "dsp"))
