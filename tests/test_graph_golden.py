@@ -24,6 +24,8 @@ CASES = {
     "fire": {},
     "alexnet": {"input_shape": (3, 224, 224)},
     "squeezenet_mini": {},
+    "mobilenet_v1": {"input_shape": (3, 224, 224)},
+    "mobilenet_mini": {},
 }
 
 

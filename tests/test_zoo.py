@@ -102,7 +102,8 @@ def _conv_macs(module, shape):
 # --- tests ----------------------------------------------------------------------------------------
 def test_names_and_unknown():
     assert set(zoo.names()) == {"squeezenet1_0", "squeezenet1_1", "squeezenet1_0_simple_bypass",
-                                "squeezenet1_0_complex_bypass", "fire", "alexnet", "squeezenet_mini"}
+                                "squeezenet1_0_complex_bypass", "fire", "alexnet", "squeezenet_mini",
+                                "mobilenet_v1", "mobilenet_mini"}
     with pytest.raises(ValueError, match="unknown model 'resnet18'.*squeezenet1_1"):
         zoo.build("resnet18")
 
@@ -288,3 +289,22 @@ def test_str_is_stable():
     assert lines[0] == "graph squeezenet1_0 params=1248424 macs=818924576"
     conv1 = next(line for line in lines if line.split()[0] == "conv1")
     assert "96x109x109" in conv1 and "params=14208" in conv1
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    ({"alpha": 0.3}, "alpha must be one of 1.0, 0.75, 0.5, 0.25"),
+    ({"alpha": True}, "alpha must be one of"),
+    ({"resolution": 0}, "resolution must be a positive int"),
+    ({"resolution": 160, "input_shape": (3, 128, 128)}, "disagrees with resolution 160"),
+    ({"depth": 2}, "unknown arguments"),
+])
+def test_mobilenet_arguments(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        zoo.build("mobilenet_v1", weights=False, **kwargs)
+
+
+def test_mobilenet_resolution_and_alpha_shape_the_graph():
+    g = zoo.build("mobilenet_v1", alpha=0.5, resolution=160, weights=False)
+    assert g.input_shape == (3, 160, 160) and g.shape("conv_pw14.relu") == (512, 5, 5)
+    assert g.shape("fc") == (1000, 1, 1) and [l.name for l in g.layers][-2:] == ["pool", "fc"]
+    assert zoo.build("mobilenet_v1", input_shape=(3, 96, 96), weights=False).shape("pool") == (1024, 1, 1)
