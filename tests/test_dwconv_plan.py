@@ -43,13 +43,18 @@ def test_conv_and_dense_take_the_relu6_code(mini):
 
 
 def test_dwconv_simd_other_than_1_or_kw_is_refused_in_one_line(mini):
-    c = cfg.load({"parallel": {"layers": {"conv_dw2": {"pe": 2, "simd": 9}}}}, mini)
-    with pytest.raises(InputError) as e:
-        pipeline.build(mini, c)
+    with pytest.raises(InputError) as e:          # refused where the config is loaded
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"pe": 2, "simd": 9}}}}, mini)
     msg = str(e.value)
     assert msg == ("layer conv_dw2: simd 9 is not a depthwise layer's kernel taps per cycle (1, or the kernel "
                    "width 3: one kernel row); valid simd: 1, 3")
     assert "\n" not in msg
+    with pytest.raises(InputError, match="simd 2 is not a depthwise layer's kernel taps per cycle"):
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"simd": 2}}}}, mini)
+    with pytest.raises(InputError, match="reuse_factor 5 is not achievable .* simd from its kernel taps per cycle"):
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"reuse_factor": 5}}}}, mini)
+    rf = cfg.load({"parallel": {"layers": {"conv_dw2": {"reuse_factor": 24}}}}, mini)["conv_dw2"]
+    assert (rf.pe, rf.simd, rf.reuse_factor) == (2, 3, 24)
 
 
 def test_dwconv_at_simd_kw_takes_one_kernel_row_per_cycle(mini):
