@@ -115,6 +115,15 @@ def test_depthwise_reads_and_writes_follow_the_io_order(tmp_path, monkeypatch):
     assert plan.layer("conv_dw2").unit("dwu").field("pe") == 4
 
 
+def test_depthwise_one_kernel_row_per_cycle_follows_the_io_order(tmp_path, monkeypatch):
+    """The depthwise unit and its sliding window at simd = KW (one kernel row per beat), traced."""
+    doc = {"parallel": {"layers": {"conv_dw2": {"pe": 4, "simd": 3}, "conv_dw3": {"pe": 2, "simd": 3},
+                                   "conv_dw4": {"pe": 1, "simd": 3}, "conv_pw2": {"pe": 4, "simd": 4}}}}
+    plan = _traced_io_orders(tmp_path, monkeypatch, "mobilenet_mini", {}, doc, 1)
+    assert plan.layer("conv_dw2").unit("dwu").field("simd") == 3
+    assert plan.layer("conv_dw3").unit("swu").field("taps") == 3
+
+
 def test_synthesized_region_is_unchanged_by_the_bounded_macros(tmp_path):
     """Preprocessed under __SYNTHESIS__ (hwsim_common.h's macros and top.cpp, their #includes left
     out: the open-source ap_types refuse __SYNTHESIS__), the region is the plain calls with their

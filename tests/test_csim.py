@@ -77,7 +77,8 @@ def _divisors(n):
 def folding(graph, kind):
     """A `parallel` section: 'wide' (every conv / dense at pe = F, simd = C; every depthwise conv at
     pe = C), or 'mixed' (pe and simd small divisors that differ from layer to layer, and pools at
-    pe 1, so that width converters appear between most stages)."""
+    pe 1, so that width converters appear between most stages), or 'taps' (mixed, and every
+    depthwise conv at simd = KW, one kernel row per cycle, with pe > 1)."""
     layers = {}
     for i, l in enumerate(graph.layers):
         if l.kind in ("conv", "dense"):
@@ -92,10 +93,12 @@ def folding(graph, kind):
             else:
                 layers[l.name] = {"pe": [d for d in _divisors(f) if d <= 1 + i % 4][-1],
                                   "simd": [d for d in _divisors(c) if d <= 1 + (i + 1) % 3][-1]}
-        elif l.kind == "dwconv":            # one kernel tap per cycle: pe only
+        elif l.kind == "dwconv":            # one kernel tap per cycle (pe only), or one row ('taps')
             c = graph.shape(l.name)[0]
             layers[l.name] = {"pe": c if kind == "wide" else [d for d in _divisors(c) if d <= 2 + i % 3][-1]}
-        elif l.kind in ("maxpool", "avgpool") and kind == "mixed":
+            if kind == "taps":
+                layers[l.name]["simd"] = l.kernel[1]
+        elif l.kind in ("maxpool", "avgpool") and kind in ("mixed", "taps"):
             layers[l.name] = {"pe": 1}
     return {"layers": layers}
 
@@ -292,7 +295,17 @@ def test_folded_by_hwsim_fold_bit_exact(tmp_path, name, kwargs, device):
     _check(tmp_path, name, kwargs, {"parallel": r.doc["parallel"]})
 
 
-@pytest.mark.parametrize("fold", [None, "mixed"])
+@pytest.mark.parametrize("name", ["mobilenet_mini", "mobilenet_v1"])
+def test_mobilenet_depthwise_one_kernel_row_per_cycle_bit_exact(tmp_path, name):
+    """Depthwise layers at simd = KW (a kernel row of pe channels per beat) and pe > 1."""
+    g = build(name, **NET_CASES[name])
+    par = folding(g, "taps")
+    dws = [n for n, p in par["layers"].items() if g.layer(n).kind == "dwconv"]
+    assert dws and all(par["layers"][n]["simd"] == 3 and par["layers"][n]["pe"] > 1 for n in dws)
+    _check(tmp_path, name, NET_CASES[name], None, fold="taps")
+
+
+@pytest.mark.parametrize("fold", [None, "mixed", "taps"])
 def test_mobilenet_narrow_relu6_and_accumulators_bit_exact(tmp_path, fold):
     """ReLU6 into narrow result types (a wrapping 4-bit one, where 6 wraps; a saturating 8-bit one
     that holds 6), ReLU6 after a wide result (the clip acts), narrow saturating / wrapping

@@ -42,14 +42,38 @@ def test_conv_and_dense_take_the_relu6_code(mini):
     assert plan.layer("fc").unit("mvau").field("activation") == 0
 
 
-def test_dwconv_simd_is_refused_in_one_line(mini):
-    c = cfg.load({"parallel": {"layers": {"conv_dw2": {"pe": 2, "simd": 3}}}}, mini)
-    with pytest.raises(InputError) as e:
-        pipeline.build(mini, c)
+def test_dwconv_simd_other_than_1_or_kw_is_refused_in_one_line(mini):
+    with pytest.raises(InputError) as e:          # refused where the config is loaded
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"pe": 2, "simd": 9}}}}, mini)
     msg = str(e.value)
-    assert msg == ("layer conv_dw2: a depthwise layer reads one kernel tap per cycle (simd 1), as finn-hlslib's "
-                   "VVAU; raise pe instead; valid pe: 1, 2, 4, 8, 16")
+    assert msg == ("layer conv_dw2: simd 9 is not a depthwise layer's kernel taps per cycle (1, or the kernel "
+                   "width 3: one kernel row); valid simd: 1, 3")
     assert "\n" not in msg
+    with pytest.raises(InputError, match="simd 2 is not a depthwise layer's kernel taps per cycle"):
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"simd": 2}}}}, mini)
+    with pytest.raises(InputError, match="reuse_factor 5 is not achievable .* simd from its kernel taps per cycle"):
+        cfg.load({"parallel": {"layers": {"conv_dw2": {"reuse_factor": 5}}}}, mini)
+    rf = cfg.load({"parallel": {"layers": {"conv_dw2": {"reuse_factor": 24}}}}, mini)["conv_dw2"]
+    assert (rf.pe, rf.simd, rf.reuse_factor) == (2, 3, 24)
+
+
+def test_dwconv_at_simd_kw_takes_one_kernel_row_per_cycle(mini):
+    plan = pipeline.build(mini, cfg.load({"parallel": {"layers": {"conv_dw3": {"pe": 2, "simd": 3}}}}, mini))
+    lp = plan.layer("conv_dw3")
+    swu, dwu = lp.unit("swu"), lp.unit("dwu")
+    c, oh, ow = mini.shape("conv_dw3")
+    assert swu.field("taps") == 3 and swu.field("simd") == 2 and swu.out_width == 6 and dwu.field("simd") == 3
+    assert dwu.cycles == oh * ow * (c // 2) * 3 and dwu.multipliers == 6
+    assert plan.stream("conv_dw3/swu:out").width == 6 and plan.stream("conv_dw3/swu:out").beats == dwu.cycles
+    mems = {m.role: m for m in dwu.memories}
+    assert (mems["weights"].count, mems["weights"].depth, mems["weights"].width) == (2, c // 2 * 3, 24)
+    assert {m.role: m.count for m in swu.memories}["window buffer"] == 3
+    o = io_order.order(dwu)
+    assert o.period == 3 and o.pattern[:, 0].all() and o.pattern[:, 1].tolist() == [False, False, True]
+    one = pipeline.build(mini, cfg.load({"parallel": {"layers": {"conv_dw3": {"pe": 2}}}}, mini))
+    assert one.layer("conv_dw3").unit("dwu").cycles == 3 * dwu.cycles
+    assert "taps" not in dict(one.layer("conv_dw3").unit("swu").fields)     # simd 1: the fields of before
+    assert "simd" not in dict(one.layer("conv_dw3").unit("dwu").fields)
 
 
 def test_lone_relu6_is_refused():
@@ -71,11 +95,13 @@ def _rewire(layer, old, new):
     return replace(layer, inputs=tuple(new if x == old else x for x in layer.inputs))
 
 
-def test_fold_chooses_dwconv_pe_with_simd_1(mini):
+def test_fold_chooses_dwconv_pe_and_simd_1_or_kw(mini):
     r = fold.fold(mini, cfg.load(None, mini), devices.get("zu3eg"))
     assert r.fits
     dws = [c for c in r.choices if c.layer.startswith("conv_dw")]
-    assert dws and all(c.simd == 1 for c in dws) and any(c.pe > 1 for c in dws)
+    assert dws and all(c.simd in (1, 3) for c in dws) and any(c.pe * c.simd > 1 for c in dws)
+    opts = fold._Candidates(mini, cfg.load(None, mini), devices.get("zu3eg")).options["conv_dw3"]
+    assert {(c.pe, c.simd) for c in opts} == {(pe, s) for pe in pipeline.divisors(32) for s in (1, 3)}
     assert r.plan.timing.interval == r.plan.bottleneck.cycles
 
 

@@ -198,6 +198,19 @@ def test_interval_is_the_bottleneck_on_mobilenet_folded():
     assert plan.timing.interval == plan.bottleneck.cycles
 
 
+def test_interval_is_the_bottleneck_with_depthwise_kernel_rows():
+    """Depthwise layers at simd = KW (one kernel row per cycle) and pe > 1 keep the bottleneck rate,
+    and their units' I/O orders move the streams' beats."""
+    g = zoo.build("mobilenet_mini")
+    layers = {l.name: {"pe": 2, "simd": 3} for l in g.layers if l.kind == "dwconv"}
+    plan = pipeline.build(g, cfg.load({"parallel": {"layers": layers}}, g))
+    assert sum(u.kind == "dwu" and u.field("simd") == 3 for u in plan.units) == len(layers) > 0
+    assert plan.timing.interval == plan.bottleneck.cycles
+    for u in plan.units:
+        for s, n in io_order.beats(io_order.order(u), u.cycles).items():
+            assert n == plan.stream(s).beats, (u.name, s)
+
+
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_io_orders_move_the_streams_beats(name):
     plan = _plan(name, **SMALL[name])

@@ -3,8 +3,8 @@ the device's resources, or the cheapest design that meets a target (`hwsim fold`
 
 Algorithm (deterministic):
 1. Candidates. Every conv / dense layer may take any pe dividing its outputs and simd dividing its
-   input channels; every depthwise conv any pe dividing its channels (simd 1: one kernel tap per
-   cycle, hwsim.hw.pipeline); every pool, global average pool, concat and add any pe dividing its channels.
+   input channels; every depthwise conv any pe dividing its channels and simd 1 or KW (kernel taps
+   per cycle: one tap or one kernel row, hwsim.hw.pipeline; pe x simd in {pe, pe x KW}); every pool, global average pool, concat and add any pe dividing its channels.
    Each candidate is costed by building that layer's units exactly as the plan builds them
    (hwsim.hw.pipeline: the same functions, so BRAM18 rounds up per memory, shallow memories go to
    LUTRAM, wide products to DSPs): cycles (its slowest unit), DSP, BRAM18, URAM, LUT.
@@ -141,9 +141,13 @@ class _Candidates:
         elif layer.kind == "dwconv":
             lc = self.cfg[layer.name]
             styles = ["auto"] if lc.mult_style != "auto" else ["auto", "lut"]
+            direct = (tuple(layer.kernel) == (1, 1) and tuple(layer.stride) == (1, 1)
+                      and tuple(layer.padding) == (0, 0))
+            simds = [1] if direct else pipeline.dw_simds(layer.kernel[1])
             for pe in pipeline.divisors(chans[0]):
-                for style in styles:
-                    out.append(self._cost(layer, srcs, pe, 1, style if lc.mult_style == "auto" else None))
+                for simd in simds:
+                    for style in styles:
+                        out.append(self._cost(layer, srcs, pe, simd, style if lc.mult_style == "auto" else None))
         elif not layer.wiring:
             g = math.gcd(*chans)
             for pe in pipeline.divisors(g):

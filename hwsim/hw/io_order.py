@@ -36,7 +36,7 @@ def _swu(f) -> np.ndarray:
     cf = f["n_chan"] // f["simd"]
     row_words = f["in_width"] * cf
     kh, sh, ph, h = f["filt_height"], f["stride_height"], f["pad_height"], f["in_height"]
-    emit = f["out_width"] * cf * kh * f["filt_width"]
+    emit = f["out_width"] * cf * kh * (f["filt_width"] // f.get("taps", 1))
     blocks = []
     first = real_rows(0, kh, ph, h) * row_words
     if first:
@@ -56,8 +56,9 @@ def _mvau(f) -> np.ndarray:
 
 
 def _pool(f) -> np.ndarray:
-    k = np.arange(f["taps"])
-    return np.stack([np.ones(len(k), bool), k == f["taps"] - 1], axis=1)
+    n = f["taps"] // f.get("simd", 1)     # a dwu: simd taps (1 or a kernel row) per iteration
+    k = np.arange(n)
+    return np.stack([np.ones(n, bool), k == n - 1], axis=1)
 
 
 def _gap(f) -> np.ndarray:
@@ -97,7 +98,7 @@ def order(unit: Unit) -> Order:
         pat = _swu(f)
     elif kind == "mvau":
         pat = _mvau(f)
-    elif kind in ("pool", "dwu"):          # one read per iteration, a write at each channel fold's last tap
+    elif kind in ("pool", "dwu"):          # one read per iteration, a write at each channel fold's last one
         pat = _pool(f)
     elif kind == "gap":
         pat = _gap(f)

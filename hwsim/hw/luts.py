@@ -45,10 +45,11 @@ def mvau_luts(pe: int, simd: int, a_bits: int, w_bits: int, acc_bits: int, in_lu
     return int(C0 + C1 * pe * (mult + tree + acc_bits))
 
 
-def dwu_luts(pe: int, a_bits: int, w_bits: int, acc_bits: int, in_luts: bool) -> int:
+def dwu_luts(pe: int, a_bits: int, w_bits: int, acc_bits: int, in_luts: bool, simd: int = 1) -> int:
+    """PE lanes of `simd` products each, added one after the other into the lane's accumulator."""
     ab = a_bits + w_bits
     mult = (2 * math.ceil(ab / 6) - 1) * ab if in_luts else 0
-    return int(C0 + C1 * pe * (mult + acc_bits))
+    return int(C0 + C1 * pe * simd * (mult + acc_bits))
 
 
 def swu_luts(simd: int, bits: int) -> int:

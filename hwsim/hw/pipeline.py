@@ -15,9 +15,11 @@ Rules (the one place they are written):
   converter (`convert`) sits between them, counted with the reader's layer.
 - A conv runs a sliding window (`swu`) and a matrix-vector unit (`mvau`); a 1x1 convolution with
   stride 1 and no padding reads its input stream directly. A depthwise conv runs a sliding window
-  whose simd is the depthwise unit's pe, then the depthwise unit (`dwu`), which reads and writes pe
-  values per beat; it takes one kernel tap per cycle (simd 1, as finn-hlslib's VVAU): simd > 1 is
-  refused. A dense is a matrix-vector unit over the
+  whose simd is the depthwise unit's pe, then the depthwise unit (`dwu`), which reads pe values per
+  beat from the layer's input and writes pe values per beat. Its simd is the kernel taps per cycle:
+  1 (one tap, as finn-hlslib's VVAU) or KW (one whole kernel row: the window's beats carry KW x pe
+  values, its `taps` = KW); any other simd is refused. Each lane adds its KW products in kw order,
+  so the order of additions stays the simulator's (kh, kw). A dense is a matrix-vector unit over the
   whole input in stream order: (h, w, c) for a flattened map (the simulator adds in that order too).
 - A stream read by several layers goes through a chain of two-way `split` units.
 - The order of additions is (channel fold, kh, kw, SIMD lane). It equals the simulator's (c, kh, kw)
@@ -153,10 +155,11 @@ class _Builder:
         if kind == "dwconv":
             pe, simd = self._pe(layer.name) or 1, self._simd(layer.name) or 1
             _check_divides(layer.name, "pe", pe, chans[0], "channels")
-            if simd != 1:
-                valid = ", ".join(str(d) for d in divisors(chans[0]))
-                raise InputError(f"layer {layer.name}: a depthwise layer reads one kernel tap per cycle (simd 1), "
-                                 f"as finn-hlslib's VVAU; raise pe instead; valid pe: {valid}")
+            kw = layer.kernel[1]
+            if simd not in dw_simds(kw) or isinstance(simd, bool):
+                valid = ", ".join(str(d) for d in dw_simds(kw))
+                raise InputError(f"layer {layer.name}: simd {simd} is not a depthwise layer's kernel taps per cycle "
+                                 f"(1, or the kernel width {kw}: one kernel row); valid simd: {valid}")
             return (pe,), pe
         pe = self._pe(layer.name)
         if pe is None:
@@ -170,7 +173,8 @@ class _Builder:
 
     # --- units -----------------------------------------------------------------------------
     def _compute_units(self, layer, srcs, pe, simd, mult_style=None) -> list[Unit]:
-        """The layer's units at (pe, simd); mult_style overrides the config's (hwsim.hw.fold)."""
+        """The layer's units at (pe, simd); mult_style overrides the config's (hwsim.hw.fold). For a
+        depthwise conv, simd is its kernel taps per cycle (1 or KW)."""
         g, lc, dev = self.g, self.cfg[layer.name], self.dev
         name, kind = layer.name, layer.kind
         c, h, w = self.sshape[srcs[0]]
@@ -190,13 +194,15 @@ class _Builder:
         if kind == "dwconv":
             (kh, kw), stride, padding = layer.kernel, layer.stride, layer.padding
             direct = (kh, kw) == (1, 1) and stride == (1, 1) and padding == (0, 0)
+            if direct and simd != 1:
+                raise InputError(f"layer {name}: a 1x1 depthwise layer reads its input directly; use simd 1")
             us = [] if direct else [U.swu(f"{name}/swu", name, (c, h, w), out[1:], (kh, kw), stride, padding,
-                                          pe, bits, False, dev)]
+                                          pe, bits, False, dev, taps=simd)]
             storage = (self.storage(name) if self.storage is not None else (c * kh * kw, lc.weight.width))
             bias = lc.bias.width if lc.bias is not None else None
             return us + [U.dwu(f"{name}/dwu", name, out[1] * out[2], c, (kh, kw), pe, bits, storage, bias,
                                lc.accum.width, self._activation(name), lc.ram_style, dev,
-                               mult_style or lc.mult_style)]
+                               mult_style or lc.mult_style, simd=simd)]
         if kind == "dense":
             return [self._mvau(layer, lc, 1, c * h * w, layer.out_features, simd, pe, bits, mult_style)]
         if kind in ("maxpool", "avgpool"):
@@ -307,7 +313,8 @@ class _Builder:
                     emit(u, [cur], [nxt], layer.name)
                     cur = nxt
                 ins.append(cur)
-            comp = self._compute_units(layer, srcs, out_w, ins_w[0])
+            simd = (self._simd(layer.name) or 1) if layer.kind == "dwconv" else ins_w[0]
+            comp = self._compute_units(layer, srcs, out_w, simd)
             o = self.owner[layer.name]
             for k, u in enumerate(comp):
                 last = k == len(comp) - 1
@@ -349,12 +356,14 @@ class _Builder:
             raise InputError(f"{self.g.name}: {e}") from None
 
     def _layer_plan(self, layer, us, fifos, node_w, srcs) -> LayerPlan:
-        """pe = values per beat leaving; simd = values per beat its compute unit reads; in_width =
-        values per beat arriving (before any converter)."""
+        """pe = values per beat leaving; simd = values per beat its compute unit reads (a depthwise
+        unit: pe x its kernel taps per cycle); in_width = values per beat arriving (before any
+        converter)."""
         name = layer.name
         if name in node_w:
             ins_w, out_w = node_w[name]
-            return LayerPlan(name, layer.kind, out_w, ins_w[0], self.width[srcs[name][0]], out_w, us, fifos,
+            simd = us[-1].in_widths[0] if layer.kind == "dwconv" else ins_w[0]
+            return LayerPlan(name, layer.kind, out_w, simd, self.width[srcs[name][0]], out_w, us, fifos,
                              self.notes.get(name, ""))
         w = self.width.get(self.owner.get(name, name), 1)
         return LayerPlan(name, layer.kind, w, w, w, w, us, fifos, self.notes.get(name, ""))
@@ -362,7 +371,13 @@ class _Builder:
 
 def _window_beats(u: Unit) -> int:
     f = dict(u.fields)
-    return f["out_height"] * f["out_width"] * (f["n_chan"] // f["simd"]) * f["filt_height"] * f["filt_width"]
+    return (f["out_height"] * f["out_width"] * (f["n_chan"] // f["simd"]) * f["filt_height"]
+            * (f["filt_width"] // f.get("taps", 1)))
+
+
+def dw_simds(kw: int) -> list[int]:
+    """A depthwise layer's valid simd (kernel taps per cycle): 1, or a whole kernel row of kw."""
+    return sorted({1, kw})
 
 
 def _check_divides(layer: str, key: str, value: int, n: int, what: str) -> None:

@@ -6,20 +6,26 @@ Streams move beats of `width` values of one channel-last pixel (HWC order, chann
 C / width beats). Every kernel is one loop with `PIPELINE II=1`, one iteration per cycle:
 
 - swu (sliding window, conv KxK and pools): buffers `rows` = KH + SH input rows of W x C/SIMD words
-  of SIMD values, and emits, per output pixel, C/SIMD x KH x KW beats in (channel fold, kh, kw)
-  order. Padding is generated, never stored. Step 0 reads the real rows of the first KH padded rows;
-  step s = 1..OH emits output row s-1 (E = OW x C/SIMD x KH x KW beats) while it reads the real rows
-  of padded rows [(s-1) SH + KH, s SH + KH): the step lasts max(E, reads). cycles = the sum.
+  of SIMD values, and emits, per output pixel, C/SIMD x KH x KW / TAPS beats in (channel fold, kh,
+  kw block) order, TAPS kernel taps of SIMD values per beat (tap-major lanes); TAPS (`taps`) is 1,
+  or KW for a depthwise conv at simd KW (one kernel row per beat; the buffer's column dimension is
+  then partitioned cyclically into KW banks, memories KW x (SIMD x bits) wide). Padding is
+  generated, never stored. Step 0 reads the real rows of the first KH padded rows;
+  step s = 1..OH emits output row s-1 (E = OW x C/SIMD x KH x KW/TAPS beats) while it reads the real
+  rows of padded rows [(s-1) SH + KH, s SH + KH): the step lasts max(E, reads). cycles = the sum.
+  The `taps` field is written only when it is not 1 (the kernel defaults it to 1).
 - mvau (matrix-vector, conv and dense): pixels x (F / PE) x (C KH KW / SIMD); PE x SIMD products
   per iteration, in DSPs (hwsim.hw.compute's width rule, or mult_style dsp) or in LUTs (products
   of at most 4 x 8 bits, or mult_style lut). Weights: PE memories of SIMD x weight bits, (F/PE)(C KH KW/SIMD) deep; biases: PE
   memories of F/PE; the input buffer holds one pixel's C KH KW / SIMD words when F/PE > 1.
 - dwu (depthwise, finn-hlslib's Vector_Vector_Activate_Batch): reads the sliding window's beats
-  (its simd = the dwu's PE; (channel fold, kh, kw) order, as pools read them), one tap of PE
-  channels per iteration: out pixels x (C/PE) x KH KW; PE multipliers (DSPs by hwsim.hw.compute's
-  rule, as mvau). Weights: PE memories of one weight each, (C/PE) KH KW deep; biases: PE memories
-  of C/PE; PE accumulators. One tap per cycle (simd 1): a dwconv with simd > 1 is refused
-  (hwsim.hw.pipeline). LUTs: hwsim.hw.luts.dwu_luts.
+  (its simd = the dwu's PE, its taps = the dwu's SIMD; (channel fold, kh, kw block) order), SIMD
+  taps of PE channels per iteration, SIMD in {1, KW} (one tap, or one kernel row): out pixels x
+  (C/PE) x KH KW / SIMD; PE x SIMD multipliers (DSPs by hwsim.hw.compute's rule, as mvau), each lane
+  adding its SIMD products in kw order (the simulator's order of additions). Weights: PE memories
+  of SIMD x weight bits, (C/PE) KH KW / SIMD deep; biases: PE memories of C/PE; PE accumulators.
+  Any other simd is refused (hwsim.hw.pipeline). The `simd` field is written only when it is not 1.
+  LUTs: hwsim.hw.luts.dwu_luts.
 - conv / dense / dwconv `activation` (CONFIG_T): 0 none, 1 fused ReLU, 2 fused ReLU6.
 - pool (max / average over the window beats): out pixels x C/PE x KH KW.
 - cast (identity with a type change): pixels x C/PE.
@@ -47,26 +53,35 @@ def real_rows(lo: int, hi: int, pad: int, n: int) -> int:
     return max(0, min(hi, pad + n) - max(lo, pad))
 
 
-def swu_cycles(h: int, w: int, cf: int, kh: int, kw: int, sh: int, ph: int, oh: int, ow: int) -> int:
-    emit = ow * cf * kh * kw
+def swu_cycles(h: int, w: int, cf: int, kh: int, kw: int, sh: int, ph: int, oh: int, ow: int,
+               taps: int = 1) -> int:
+    emit = ow * cf * kh * (kw // taps)
     total = real_rows(0, kh, ph, h) * w * cf
     for s in range(1, oh + 1):
         total += max(emit, real_rows((s - 1) * sh + kh, s * sh + kh, ph, h) * w * cf)
     return total
 
 
-def swu(name, layer, in_shape, out_hw, kernel, stride, padding, simd, bits, pad_min, device) -> Unit:
+def swu(name, layer, in_shape, out_hw, kernel, stride, padding, simd, bits, pad_min, device, taps=1) -> Unit:
     c, h, w = in_shape
     oh, ow = out_hw
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    if taps not in (1, kw):
+        raise ValueError(f"unit {name}: taps {taps} is not 1 or the kernel width {kw}")
     cf = c // simd
     rows = kh + sh
-    mem = map_memory("window buffer", simd * bits, rows * w * cf, "auto", device)
+    if taps == 1:
+        mem = map_memory("window buffer", simd * bits, rows * w * cf, "auto", device)
+    else:               # the column dimension in `taps` cyclic banks
+        mem = map_memory("window buffer", simd * bits, rows * math.ceil(w / taps) * cf, "auto", device,
+                         count=taps)
     fields = (("in_height", h), ("in_width", w), ("n_chan", c), ("simd", simd), ("filt_height", kh),
               ("filt_width", kw), ("stride_height", sh), ("stride_width", sw), ("pad_height", ph),
               ("pad_width", pw), ("out_height", oh), ("out_width", ow), ("rows", rows), ("pad_min", pad_min))
-    return Unit("swu", name, layer, swu_cycles(h, w, cf, kh, kw, sh, ph, oh, ow), (simd,), simd, (mem,),
-                fields=fields, luts=_luts(L.swu_luts(simd, bits), (mem,)))
+    if taps != 1:
+        fields += (("taps", taps),)
+    return Unit("swu", name, layer, swu_cycles(h, w, cf, kh, kw, sh, ph, oh, ow, taps), (simd,), simd * taps,
+                (mem,), fields=fields, luts=_luts(L.swu_luts(simd * taps, bits), (mem,)))
 
 
 MULT_CODES = {"auto": 0, "dsp": 1, "lut": 2}
@@ -108,22 +123,28 @@ def mvau(name, layer, pixels, n_in, n_out, simd, pe, bits, weight_storage, bias_
 
 
 def dwu(name, layer, out_pixels, c, kernel, pe, bits, weight_storage, bias_bits, accum_bits, activation,
-        ram_style, device, mult_style="auto") -> Unit:
+        ram_style, device, mult_style="auto", simd=1) -> Unit:
     """The depthwise unit (module doc); weight_storage (entries, entry_bits), entries = C KH KW unless
-    Deep Compression replaces them; bias_bits None without a bias."""
+    Deep Compression replaces them; bias_bits None without a bias; simd: taps per iteration, 1 or KW."""
     kh, kw = kernel
+    if simd not in (1, kw):
+        raise ValueError(f"unit {name}: simd {simd} is not 1 or the kernel width {kw}")
     taps, cf = kh * kw, c // pe
     entries, entry_bits = weight_storage
-    mems = [map_memory("weights", entry_bits, max(1, math.ceil(entries / pe)), ram_style, device, count=pe)]
+    mems = [map_memory("weights", simd * entry_bits, max(1, math.ceil(entries / (pe * simd))), ram_style, device,
+                       count=pe)]
     if bias_bits is not None:
         mems.append(map_memory("biases", bias_bits, cf, ram_style, device, count=pe))
     mems.append(map_memory("accumulators", accum_bits, 1, "reg", device, count=pe))
     per = _per_multiplier(bits, entry_bits, device, mult_style)
     fields = (("pixels", out_pixels), ("n_chan", c), ("pe", pe), ("cf", cf), ("taps", taps), ("filt_height", kh),
               ("filt_width", kw), ("activation", activation), ("mult", MULT_CODES[mult_style]))
-    logic = L.dwu_luts(pe, bits, entry_bits, accum_bits, per == 0)
-    return Unit("dwu", name, layer, out_pixels * cf * taps, (pe,), pe, tuple(mems), pe, pe * per, fields,
-                luts=_luts(logic, mems))
+    if simd != 1:
+        fields += (("simd", simd),)
+    logic = L.dwu_luts(pe, bits, entry_bits, accum_bits, per == 0, simd)
+    mult = pe * simd
+    return Unit("dwu", name, layer, out_pixels * cf * (taps // simd), (pe * simd,), pe, tuple(mems), mult,
+                mult * per, fields, luts=_luts(logic, mems))
 
 
 def pool(name, layer, out_pixels, c, taps, pe, bits, acc_bits, average, area, device) -> Unit:

@@ -51,7 +51,8 @@ pe 1, simd 1, ram_style auto, mult_style auto.
   output pixel, n_terms = the products per output (C x KH x KW for a conv, the input features for
   a dense).
 - dwconv (depthwise): PE parallel channels, each taking SIMD kernel taps per cycle: pe must divide
-  C, simd must divide KH x KW (n_terms); reuse_factor = (KH KW // simd) * (C // pe).
+  C, simd must divide KH x KW (n_terms); reuse_factor = (KH KW // simd) * (C // pe). The hardware
+  plan takes simd 1 or KW only (one tap or one kernel row per cycle, hwsim.hw.pipeline).
 - reuse_factor RF (auto = n_terms, the old meaning: pe = F, simd = 1) is converted to the pair
   (pe, simd) with pe | F, simd | C and (n_terms // simd) * (F // pe) == RF of largest pe; when no
   pair gives RF exactly, the error lists the nearest achievable reuse factors. reuse_factor with
@@ -452,9 +453,9 @@ def _parallel(graph: Graph, layer, par_default: Mapping, entry: Mapping) -> dict
     if kind == "conv":
         c = graph.in_shapes(layer)[0][0]
         c_text, f_text = f"its {c} input channels", f"its {f} output channels"
-    elif kind == "dwconv":        # pe channels, simd kernel taps (hwsim.hw.units.dwu)
+    elif kind == "dwconv":        # pe channels, simd kernel taps: 1 or a kernel row (hwsim.hw.units.dwu)
         c = n_terms
-        c_text, f_text = f"its {c} kernel taps", f"its {f} channels"
+        c_text, f_text = f"its kernel taps per cycle (1, or its kernel width {layer.kernel[1]})", f"its {f} channels"
     else:
         c, src, wiring = _stream_channels(graph, layer)
         via = f" ({src}'s output through {', '.join(wiring)})" if wiring else ""
@@ -463,33 +464,35 @@ def _parallel(graph: Graph, layer, par_default: Mapping, entry: Mapping) -> dict
         fold, origin = entry, ""
     else:
         fold, origin = par_default, " (from parallel.default)"
+    simds = sorted({1, layer.kernel[1]}) if kind == "dwconv" else _divisors(c)
     if "reuse_factor" in fold:
         rf = n_terms if fold["reuse_factor"] == "auto" else fold["reuse_factor"]
-        pe, simd = _fold_reuse_factor(rf, n_terms, f, c, f"{where}: reuse_factor {fold['reuse_factor']}"
+        pe, simd = _fold_reuse_factor(rf, n_terms, f, simds, f"{where}: reuse_factor {fold['reuse_factor']}"
                                       f"{origin}", f_text, c_text)
     else:
         pe, simd = fold.get("pe", BUILTIN_PARALLEL["pe"]), fold.get("simd", BUILTIN_PARALLEL["simd"])
-        for key, v, n, text in (("pe", pe, f, f_text), ("simd", simd, c, c_text)):
-            if n % v:
-                raise ConfigError(f"{where}: {key} {v}{origin} does not divide {text}; "
-                                  f"valid {key}: {', '.join(map(str, _divisors(n)))}")
+        for key, v, valid, text in (("pe", pe, _divisors(f), f_text), ("simd", simd, simds, c_text)):
+            if v not in valid:
+                what = (f"is not a depthwise layer's kernel taps per cycle (1, or the kernel width {layer.kernel[1]}: "
+                        "one kernel row)" if kind == "dwconv" and key == "simd" else f"does not divide {text}")
+                raise ConfigError(f"{where}: {key} {v}{origin} {what}; valid {key}: {', '.join(map(str, valid))}")
     style = entry.get("ram_style", par_default.get("ram_style", BUILTIN_PARALLEL["ram_style"]))
     mult = entry.get("mult_style", par_default.get("mult_style", BUILTIN_PARALLEL["mult_style"]))
     return {"pe": pe, "simd": simd, "reuse_factor": (n_terms // simd) * (f // pe), "ram_style": style,
             "mult_style": mult}
 
 
-def _fold_reuse_factor(rf: int, n_terms: int, f: int, c: int, what: str, f_text: str,
+def _fold_reuse_factor(rf: int, n_terms: int, f: int, simds: list[int], what: str, f_text: str,
                        c_text: str) -> tuple[int, int]:
-    """(pe, simd) with pe | f, simd | c and (n_terms // simd) * (f // pe) == rf, of largest pe."""
-    pairs = [(pe, simd) for pe in _divisors(f) for simd in _divisors(c)]
+    """(pe, simd) with pe | f, simd in `simds` and (n_terms // simd) * (f // pe) == rf, of largest pe."""
+    pairs = [(pe, simd) for pe in _divisors(f) for simd in simds]
     exact = [p for p in pairs if (n_terms // p[1]) * (f // p[0]) == rf]
     if exact:
         return max(exact)
     achievable = sorted({(n_terms // simd) * (f // pe) for pe, simd in pairs})
     nearest = [r for r in achievable if r < rf][-3:] + [r for r in achievable if r > rf][:3]
-    raise ConfigError(f"{what} is not achievable with pe dividing {f_text} and simd dividing "
-                      f"{c_text}; nearest achievable reuse factors: {', '.join(map(str, nearest))}")
+    raise ConfigError(f"{what} is not achievable with pe dividing {f_text} and simd "
+                      f"{'dividing ' if simds == _divisors(max(simds)) and len(simds) > 2 else 'from '}{c_text}; nearest achievable reuse factors: {', '.join(map(str, nearest))}")
 
 
 _AUTO = re.compile(r"^\s*((?:ap_)?u?fixed\s*<\s*\d+\s*,\s*)auto(\s*(?:,[^<>]*)?>)\s*$")

@@ -50,6 +50,20 @@ template <class T, unsigned N> struct beat {
     const T &operator[](unsigned i) const { return v[i]; }
 };
 
+// Optional CONFIG_T fields that default to 1 when the struct does not declare them (the generator
+// writes them only when they differ from 1, so that existing projects keep their code):
+// taps_of<C>::value is C::taps (the sliding window's kernel taps per beat), simd_of<C>::value is
+// C::simd (the depthwise unit's kernel taps per iteration).
+template <class> struct void_of { typedef void type; };
+template <class C, class = void> struct taps_of { static const unsigned value = 1; };
+template <class C> struct taps_of<C, typename void_of<decltype(C::taps)>::type> {
+    static const unsigned value = C::taps;
+};
+template <class C, class = void> struct simd_of { static const unsigned value = 1; };
+template <class C> struct simd_of<C, typename void_of<decltype(C::simd)>::type> {
+    static const unsigned value = C::simd;
+};
+
 // Iteration counters of the C simulation, one per kernel call site (CONFIG_T::counter).
 static const unsigned MAX_KERNELS = 4096;
 #ifndef __SYNTHESIS__

@@ -1,7 +1,8 @@
 // dwu against a naive depthwise reference per output (bias, then the taps in (kh, kw) order, each
 // product cast to accum_t; result_t cast; the fused activation: none, ReLU, ReLU6), the input given
 // as window beats of PE channels in (channel fold, tap) order per pixel; PE from 1 to n_chan; plus
-// its iteration count pixels x cf x taps.
+// its iteration count pixels x cf x taps. At SIMD = KW (one kernel row per iteration) the beats hold
+// KW x PE values, tap-major (lane j * PE + p), and the count is pixels x cf x KH.
 #include "harness.h"
 #include "hwsim_dwu.h"
 
@@ -9,8 +10,9 @@ using th::Counter;
 using th::Rng;
 
 template <unsigned PIX, unsigned C, unsigned KH, unsigned KW, unsigned PE, unsigned ACT, class WT, class BT,
-          class AT, class RT, unsigned MULT = 0>
+          class AT, class RT, unsigned MULT = 0, unsigned SIMD = 1>
 struct Cfg {
+    static const unsigned simd = SIMD;
     static const unsigned pixels = PIX, n_chan = C, pe = PE, cf = C / PE, taps = KH * KW;
     static const unsigned filt_height = KH, filt_width = KW;
     static const unsigned activation = ACT;
@@ -50,9 +52,9 @@ std::vector<res_T> ref_dwu(const std::vector<data_T> &x, const std::vector<int8_
 }
 
 template <class data_T, class res_T, class CFG> void run(Counter &t, const char *name, unsigned seed) {
-    typedef hwsim::beat<data_T, CFG::pe> In;
+    typedef hwsim::beat<data_T, CFG::pe * CFG::simd> In;
     typedef hwsim::beat<res_T, CFG::pe> Out;
-    const unsigned PE = CFG::pe, CF = CFG::cf, TAPS = CFG::taps, C = CFG::n_chan;
+    const unsigned PE = CFG::pe, CF = CFG::cf, TAPS = CFG::taps, C = CFG::n_chan, SIMD = CFG::simd;
     Rng rng(seed);
     std::vector<int8_t> w = th::random_raw<typename CFG::weight_t, int8_t>(rng, C * TAPS);
     std::vector<int16_t> b = th::random_raw<typename CFG::bias_t, int16_t>(rng, C);
@@ -64,12 +66,15 @@ template <class data_T, class res_T, class CFG> void run(Counter &t, const char 
             bk[p][f] = b[f * PE + p];
             for (unsigned k = 0; k < TAPS; k++) wk[p][f * TAPS + k] = w[(f * PE + p) * TAPS + k];
         }
-    // the window stream: per pixel, per channel fold f, per tap k, one beat of channels f*PE .. f*PE+PE-1
+    // the window stream: per pixel, per channel fold f, per block k of SIMD taps, one beat of taps
+    // k * SIMD + j of channels f*PE .. f*PE+PE-1, tap-major
     std::vector<data_T> beats;
     for (unsigned px = 0; px < CFG::pixels; px++)
         for (unsigned f = 0; f < CF; f++)
-            for (unsigned k = 0; k < TAPS; k++)
-                for (unsigned p = 0; p < PE; p++) beats.push_back(x[(px * C + f * PE + p) * TAPS + k]);
+            for (unsigned k = 0; k < TAPS / SIMD; k++)
+                for (unsigned j = 0; j < SIMD; j++)
+                    for (unsigned p = 0; p < PE; p++)
+                        beats.push_back(x[(px * C + f * PE + p) * TAPS + k * SIMD + j]);
     std::vector<res_T> want = ref_dwu<data_T, res_T, CFG>(x, w, b);
     hls::stream<In> in("in");
     hls::stream<Out> out("out");
@@ -80,7 +85,7 @@ template <class data_T, class res_T, class CFG> void run(Counter &t, const char 
     bool ok = in.empty();
     if (!ok) std::printf("  %s: %zu input beats left\n", name, in.size());
     ok = th::same_values(th::drain_beats(out), want, name) && ok;
-    ok = th::same_count(count, (unsigned long long)CFG::pixels * CF * TAPS, name) && ok;
+    ok = th::same_count(count, (unsigned long long)CFG::pixels * CF * (TAPS / SIMD), name) && ok;
     t.record(ok, name);
 }
 
@@ -106,6 +111,11 @@ int main() {
         run<d8, d8, Cfg<4, 4, 3, 3, 2, 0, w8, b12, narrow, d16> >(t, "narrow_sat_acc", seed);
         run<d8, u84, Cfg<3, 4, 3, 3, 2, 2, w8, b12, wide, r16, 1> >(t, "mult_dsp", seed);
         run<d8, u84, Cfg<3, 4, 3, 3, 2, 2, w8, b12, wide, r16, 2> >(t, "mult_lut", seed);
+        //                     one kernel row per iteration (SIMD = KW)
+        run<d8, d16, Cfg<3, 4, 3, 3, 1, 0, w8, b12, wide, d16, 0, 3> >(t, "row_pe1", seed);
+        run<d8, u84, Cfg<3, 4, 3, 3, 2, 2, w8, b12, wide, r16, 0, 3> >(t, "row_pe2_relu6", seed);
+        run<d8, d8, Cfg<4, 4, 3, 3, 2, 0, w8, b12, narrow, d16, 0, 3> >(t, "row_narrow_sat_acc", seed);
+        run<d8, d16, Cfg<2, 6, 3, 5, 3, 1, w8, b12, wide, d16, 2, 5> >(t, "row_3x5_pe3_lut", seed);
     }
     // ReLU6 clips at 6 exactly: result 7.5 -> 6, 5.75 -> 5.75, -1 -> 0
     {

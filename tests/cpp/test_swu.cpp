@@ -1,5 +1,7 @@
 // sliding_window against a naive reference that builds every window straight from the input image,
-// plus its iteration count (a C++ copy of hwsim.hw.units.swu_cycles) and its stream sizes.
+// plus its iteration count (a C++ copy of hwsim.hw.units.swu_cycles) and its stream sizes. With
+// taps = KW (a kernel row per beat, lanes tap-major) the flattened values are the same as with one
+// tap per beat: only the beats are KW times wider and KW times fewer.
 #include "harness.h"
 #include "hwsim_swu.h"
 
@@ -13,8 +15,9 @@ constexpr unsigned torch_out(unsigned n, unsigned k, unsigned s, unsigned p, boo
 }
 
 template <unsigned H, unsigned W, unsigned C, unsigned SIMD, unsigned KH, unsigned KW, unsigned SH, unsigned SW,
-          unsigned PH, unsigned PW, bool CEIL, bool PAD_MIN>
+          unsigned PH, unsigned PW, bool CEIL, bool PAD_MIN, unsigned TAPS = 1>
 struct Cfg {
+    static const unsigned taps = TAPS;
     static const unsigned in_height = H, in_width = W, n_chan = C, simd = SIMD;
     static const unsigned filt_height = KH, filt_width = KW, stride_height = SH, stride_width = SW;
     static const unsigned pad_height = PH, pad_width = PW;
@@ -29,8 +32,9 @@ static long rows_in(long lo, long hi, long pad, long n) {
     long a = lo > pad ? lo : pad, b = hi < pad + n ? hi : pad + n;
     return b > a ? b - a : 0;
 }
-static unsigned long long swu_cycles(long h, long w, long cf, long kh, long kw, long sh, long ph, long oh, long ow) {
-    long emit = ow * cf * kh * kw;
+static unsigned long long swu_cycles(long h, long w, long cf, long kh, long kw, long sh, long ph, long oh, long ow,
+                                     long taps) {
+    long emit = ow * cf * kh * (kw / taps);
     unsigned long long total = rows_in(0, kh, ph, h) * w * cf;
     for (long s = 1; s <= oh; s++) {
         long reads = rows_in((s - 1) * sh + kh, s * sh + kh, ph, h) * w * cf;
@@ -59,22 +63,24 @@ template <class T, class CFG> std::vector<T> ref_windows(const std::vector<T> &x
 
 template <class T, class CFG> void run(Counter &t, const char *name, unsigned seed) {
     typedef hwsim::beat<T, CFG::simd> B;
+    typedef hwsim::beat<T, CFG::simd * CFG::taps> BO;
     Rng rng(seed);
     std::vector<T> x = th::random_values<T>(rng, CFG::in_height * CFG::in_width * CFG::n_chan);
     const T pad = CFG::pad_min ? th::from_raw<T>(th::raw_min<T>()) : T(0);
     std::vector<T> want = ref_windows<T, CFG>(x, pad);
-    hls::stream<B> in("in"), out("out");
+    hls::stream<B> in("in");
+    hls::stream<BO> out("out");
     th::push_beats(in, x);
     hwsim::cycle_counts()[CFG::counter] = 0;
-    hwsim::sliding_window<B, B, CFG>(in, out);
+    hwsim::sliding_window<B, BO, CFG>(in, out);
     const unsigned long long count = hwsim::cycle_counts()[CFG::counter];
     const unsigned cf = CFG::n_chan / CFG::simd;
-    const size_t beats = (size_t)CFG::out_height * CFG::out_width * cf * CFG::filt_height * CFG::filt_width;
+    const size_t beats = (size_t)CFG::out_height * CFG::out_width * cf * CFG::filt_height * CFG::filt_width / CFG::taps;
     bool ok = in.empty() && out.size() == beats;
     if (!ok) std::printf("  %s: %zu input beats left, %zu output beats (want %zu)\n", name, in.size(), out.size(), beats);
     ok = th::same_values(th::drain_beats(out), want, name) && ok;
     ok = th::same_count(count, swu_cycles(CFG::in_height, CFG::in_width, cf, CFG::filt_height, CFG::filt_width,
-                                          CFG::stride_height, CFG::pad_height, CFG::out_height, CFG::out_width),
+                                          CFG::stride_height, CFG::pad_height, CFG::out_height, CFG::out_width, CFG::taps),
                         name) && ok;
     t.record(ok, name);
 }
@@ -109,6 +115,11 @@ int main() {
         run<d8, Cfg<1, 1, 2, 1, 3, 3, 1, 1, 1, 1, false, false> >(t, "conv3x3_p1_1x1_input", seed);
         run<d8, Cfg<1, 3, 4, 2, 3, 3, 1, 1, 1, 1, false, false> >(t, "conv3x3_p1_one_row_input", seed);
         run<d8, Cfg<8, 7, 2, 2, 2, 2, 3, 3, 1, 1, true, true> >(t, "maxpool2x2_s3_p1_stride_gt_kernel", seed);
+        //          a kernel row per beat (taps = KW)                          TAPS
+        run<d8, Cfg<6, 6, 4, 2, 3, 3, 1, 1, 1, 1, false, false, 3> >(t, "rows3x3_s1_p1_simd2", seed);
+        run<d8, Cfg<7, 8, 2, 1, 3, 3, 2, 2, 1, 1, false, false, 3> >(t, "rows3x3_s2_p1_simd1", seed);
+        run<d8, Cfg<5, 7, 3, 3, 3, 5, 1, 2, 1, 2, false, false, 5> >(t, "rows3x5_s12_p12_simd_c", seed);
+        run<d8, Cfg<1, 3, 4, 2, 3, 3, 1, 1, 1, 1, false, false, 3> >(t, "rows3x3_p1_one_row_input", seed);
     }
     return t.finish();
 }

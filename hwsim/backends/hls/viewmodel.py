@@ -95,7 +95,8 @@ class _View:
         arrays = vm_weights.layer_arrays(self.g, layer, lc, u, (c, h, w), w_name, b_name)
         weight_files.append(WeightFile(f"firmware/weights/{w_name}.cpp", comment(u.layer), arrays))
         mems = {m.role: m for m in u.memories}
-        pragmas.extend(vm_weights.storage_pragmas(self.tool, w_name, mems["weights"], u.kind == "mvau"))
+        pragmas.extend(vm_weights.storage_pragmas(self.tool, w_name, mems["weights"], u.kind == "mvau",
+                                                  dict(u.fields).get("simd", 1) if u.kind == "dwu" else 1))
         pragmas.extend(vm_weights.storage_pragmas(self.tool, b_name, mems.get("biases", mems["weights"]), False))
         return (w_name, b_name)
 

@@ -60,13 +60,13 @@ def describe(unit) -> str:
     if k == "swu":
         return (f"sliding window {f['filt_height']}x{f['filt_width']}/{f['stride_height']} pad {f['pad_height']}, "
                 f"{f['n_chan']}x{f['in_height']}x{f['in_width']} -> {f['out_height']}x{f['out_width']} windows, "
-                f"simd {f['simd']}")
+                f"simd {f['simd']}" + (f", {f['taps']} taps per beat" if "taps" in f else ""))
     if k == "mvau":
         return (f"matrix-vector {f['n_in']} -> {f['n_out']} x {f['pixels']} pixels, pe {f['pe']} simd {f['simd']}"
                 + ACTIVATION_NOTES[f["activation"]])
     if k == "dwu":
         return (f"depthwise {f['filt_height']}x{f['filt_width']}, {f['n_chan']} channels x {f['pixels']} pixels, "
-                f"pe {f['pe']}" + ACTIVATION_NOTES[f["activation"]])
+                f"pe {f['pe']}" + (f" simd {f['simd']}" if "simd" in f else "") + ACTIVATION_NOTES[f["activation"]])
     if k == "convert":
         return f"width converter {f['in_pe']} -> {f['out_pe']} values per beat"
     return f"{k}, pe {f.get('pe', 1)}"

@@ -8,7 +8,9 @@ Layout (templates/kernels/hwsim_mvau.h): weights[p][nf * sf + f][s] is the weigh
 nf * PE + p for input term f * SIMD + s, terms in arrival order: a conv's (channel fold, kh, kw,
 lane), a dense layer's stream order (h, w, channel fold, lane) of its CxHxW input map. biases[p][nf].
 Depthwise (templates/kernels/hwsim_dwu.h): weights[p][f * taps + kh * KW + kw] is the weight of
-channel f * PE + p; biases[p][f]; one weight per word.
+channel f * PE + p; biases[p][f]; one weight per word at simd 1; at simd KW (one kernel row per
+cycle) the same array with dim 2 reshaped cyclically by KW, so that one word holds the KW weights
+kw = 0 .. KW-1 of one (f, kh): PE memories of KW x weight bits, CF x KH deep (hwsim.hw.units.dwu).
 The storage follows the plan's memories (hwsim.hw.units.mvau): the PE dimension is partitioned, the
 SIMD dimension reshaped into one word, and the ROM style is the plan's.
 """
@@ -83,15 +85,18 @@ def bias_type(lc) -> FixedType:
     return lc.bias if lc.bias is not None else lc.weight
 
 
-def storage_pragmas(tool: str, name: str, mem, words: bool) -> tuple[str, ...]:
+def storage_pragmas(tool: str, name: str, mem, words: bool, cyclic: int = 1) -> tuple[str, ...]:
     """Pragmas (without the HWSIM_PRAGMA wrapper) placing a (PE, depth[, SIMD]) array as the plan's
     memory `mem`: PE memories (dim 1 partitioned), SIMD values per word (dim 3 reshaped) when
-    `words`, in the plan's style (bram / uram / lutram ROM, or registers)."""
+    `words`, or `cyclic` consecutive entries of dim 2 per word (a depthwise unit at simd KW), in the
+    plan's style (bram / uram / lutram ROM, or registers)."""
     if mem.style == "reg":
         return (f"HLS ARRAY_PARTITION variable = {name} complete dim = 0",)
     out = [f"HLS ARRAY_PARTITION variable = {name} complete dim = 1"]
     if words:
         out.append(f"HLS ARRAY_RESHAPE variable = {name} complete dim = 3")
+    elif cyclic > 1:
+        out.append(f"HLS ARRAY_RESHAPE variable = {name} cyclic factor = {cyclic} dim = 2")
     spec = _STORAGE[tool][mem.style]
     out.append(f"HLS BIND_STORAGE variable = {name} {spec}" if tool == "vitis"
                else f"HLS RESOURCE variable = {name} {spec}")
