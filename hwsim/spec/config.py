@@ -51,8 +51,8 @@ pe 1, simd 1, ram_style auto, mult_style auto.
   output pixel, n_terms = the products per output (C x KH x KW for a conv, the input features for
   a dense).
 - dwconv (depthwise): PE parallel channels, each taking SIMD kernel taps per cycle: pe must divide
-  C, simd must divide KH x KW (n_terms); reuse_factor = (KH KW // simd) * (C // pe). The hardware
-  plan takes simd 1 or KW only (one tap or one kernel row per cycle, hwsim.hw.pipeline).
+  C, simd must be 1 or KW (one tap or one kernel row per cycle, hwsim.hw.units.dwu);
+  reuse_factor = (KH KW // simd) * (C // pe).
 - reuse_factor RF (auto = n_terms, the old meaning: pe = F, simd = 1) is converted to the pair
   (pe, simd) with pe | F, simd | C and (n_terms // simd) * (F // pe) == RF of largest pe; when no
   pair gives RF exactly, the error lists the nearest achievable reuse factors. reuse_factor with
