@@ -95,13 +95,14 @@ def _rewire(layer, old, new):
     return replace(layer, inputs=tuple(new if x == old else x for x in layer.inputs))
 
 
-def test_fold_chooses_dwconv_pe_and_simd_1_or_kw(mini):
+def test_fold_chooses_dwconv_pe_first_then_simd_kw(mini):
     r = fold.fold(mini, cfg.load(None, mini), devices.get("zu3eg"))
     assert r.fits
     dws = [c for c in r.choices if c.layer.startswith("conv_dw")]
     assert dws and all(c.simd in (1, 3) for c in dws) and any(c.pe * c.simd > 1 for c in dws)
     opts = fold._Candidates(mini, cfg.load(None, mini), devices.get("zu3eg")).options["conv_dw3"]
-    assert {(c.pe, c.simd) for c in opts} == {(pe, s) for pe in pipeline.divisors(32) for s in (1, 3)}
+    # PE first: a kernel row per cycle (simd 3) only once pe covers all 32 channels
+    assert {(c.pe, c.simd) for c in opts} == {(pe, 1) for pe in pipeline.divisors(32)} | {(32, 3)}
     assert r.plan.timing.interval == r.plan.bottleneck.cycles
 
 
