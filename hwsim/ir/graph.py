@@ -36,6 +36,21 @@ def _pair(v) -> tuple[int, int]:
     return (int(a), int(b))
 
 
+def _pair_fields(layer) -> None:
+    """kernel, stride and padding of a windowed layer as (rows, columns) pairs."""
+    for f in ("kernel", "stride", "padding"):
+        object.__setattr__(layer, f, _pair(getattr(layer, f)))
+
+
+def _conv_hw(layer, in_shape) -> tuple[int, int]:
+    """(OH, OW) of a convolution over a (C, H, W) input; a kernel that does not fit is an error."""
+    _, h, w = in_shape
+    oh, ow = out_hw(h, w, layer.kernel, layer.stride, layer.padding)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{layer.name}: kernel {layer.kernel[0]}x{layer.kernel[1]} does not fit input {h}x{w}")
+    return oh, ow
+
+
 @dataclass(frozen=True)
 class Layer:
     name: str
@@ -86,17 +101,10 @@ class Conv2d(Layer):
     has_weights = True
 
     def __post_init__(self):
-        object.__setattr__(self, "kernel", _pair(self.kernel))
-        object.__setattr__(self, "stride", _pair(self.stride))
-        object.__setattr__(self, "padding", _pair(self.padding))
+        _pair_fields(self)
 
     def out_shape(self, in_shapes):
-        c, h, w = in_shapes[0]
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        oh, ow = out_hw(h, w, self.kernel, self.stride, self.padding)
-        if oh < 1 or ow < 1:
-            raise ValueError(f"{self.name}: kernel {kh}x{kw} does not fit input {h}x{w}")
-        return (self.out_channels, oh, ow)
+        return (self.out_channels,) + _conv_hw(self, in_shapes[0])
 
     def weight_shapes(self, in_shapes):
         c = in_shapes[0][0]
@@ -146,17 +154,10 @@ class DepthwiseConv2d(Layer):
     has_weights = True
 
     def __post_init__(self):
-        object.__setattr__(self, "kernel", _pair(self.kernel))
-        object.__setattr__(self, "stride", _pair(self.stride))
-        object.__setattr__(self, "padding", _pair(self.padding))
+        _pair_fields(self)
 
     def out_shape(self, in_shapes):
-        c, h, w = in_shapes[0]
-        (kh, kw) = self.kernel
-        oh, ow = out_hw(h, w, self.kernel, self.stride, self.padding)
-        if oh < 1 or ow < 1:
-            raise ValueError(f"{self.name}: kernel {kh}x{kw} does not fit input {h}x{w}")
-        return (c, oh, ow)
+        return (in_shapes[0][0],) + _conv_hw(self, in_shapes[0])
 
     def weight_shapes(self, in_shapes):
         c = in_shapes[0][0]
@@ -184,9 +185,7 @@ class MaxPool2d(Layer):
     passes_type = True
 
     def __post_init__(self):
-        object.__setattr__(self, "kernel", _pair(self.kernel))
-        object.__setattr__(self, "stride", _pair(self.stride))
-        object.__setattr__(self, "padding", _pair(self.padding))
+        _pair_fields(self)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel)):
             # PyTorch's rule: otherwise a window can lie wholly in the padding, with nothing to pool
             raise ValueError(f"{self.name}: pool padding {self.padding[0]}x{self.padding[1]} is more "

@@ -11,6 +11,12 @@ class InputError(ValueError):
     """Bad input; the message names the option, file or key and what is wrong with it."""
 
 
+def first_line(e: BaseException) -> str:
+    """An exception's first line of text (its type name when it has none): what a one-line error quotes."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def oserror_text(e: OSError) -> str:
     """The reason of an OSError without the file name it carries (which may be a temporary file)."""
     return e.strerror or type(e).__name__
