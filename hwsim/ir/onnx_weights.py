@@ -22,11 +22,10 @@ def _onnx_constants(model) -> dict[str, np.ndarray]:
     return consts
 
 
-def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str]]]:
-    """(node description, {"weight": w, "bias": b}, {"weight": const name, ...}) per Conv/Gemm."""
+def load_model(path: str):
+    """The ModelProto of an ONNX file; an unreadable or malformed file is a one-line InputError."""
     try:
         import onnx
-        from onnx import helper
     except ImportError:
         raise InputError(f"loading {path} needs the onnx package (pip install onnx)") from None
     try:
@@ -35,6 +34,15 @@ def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str
         raise InputError(f"{path}: cannot read: {oserror_text(e)}") from None
     except Exception as e:   # protobuf's DecodeError and onnx's own parse errors share no base class
         raise InputError(f"{path}: not an ONNX model ({first_line(e)})") from None
+    if not model.HasField("graph") or not model.graph.node:
+        raise InputError(f"{path}: not an ONNX model (no graph, or a graph without nodes)")
+    return model
+
+
+def _onnx_ops(path: str) -> list[tuple[str, dict[str, np.ndarray], dict[str, str]]]:
+    """(node description, {"weight": w, "bias": b}, {"weight": const name, ...}) per Conv/Gemm."""
+    from onnx import helper
+    model = load_model(path)
     consts = _onnx_constants(model)
     ops = []
     made: dict[str, tuple[str, int]] = {}     # output name -> (op type, index in ops)
