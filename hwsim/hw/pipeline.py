@@ -1,7 +1,7 @@
 """The network's hardware plan: `build(graph, config, device)` -> hwsim.hw.plan.NetworkPlan.
 
 Rules (the one place they are written):
-- A ReLU or ReLU6 is fused into the conv / dense / depthwise conv before it when it is that layer's
+- A ReLU or ReLU6 is fused into the conv / dense / depthwise conv / add before it when it is that layer's
   only consumer (the stream then carries the activation's type; the unit's `activation` code, 1
   ReLU, 2 ReLU6, hwsim.hw.units); a ReLU or ReLU6 anywhere else is refused.
 - Dropout and flatten are wiring (the same stream) when their result type equals their input type;
@@ -43,6 +43,7 @@ from hwsim.util.errors import InputError
 
 DEFAULT_FIFO_DEPTH = 2
 ACTIVATION_KINDS = ("relu", "relu6")
+FUSES_ACTIVATION = ("conv", "dense", "dwconv", "add")   # kinds whose unit applies a ReLU / ReLU6 that reads only them
 INPUT, OUTPUT = "input", "output"
 
 
@@ -88,7 +89,7 @@ class _Builder:
         g = self.g
         relu_of = {}
         for layer in g.layers:
-            if layer.kind in ("conv", "dense", "dwconv"):
+            if layer.kind in FUSES_ACTIVATION:
                 uses = g.consumers(layer.name)
                 if len(uses) == 1 and uses[0].kind in ACTIVATION_KINDS:
                     self.fused[layer.name] = uses[0].name
@@ -102,7 +103,7 @@ class _Builder:
                 if layer.name not in relu_of:
                     what = "ReLU6" if layer.kind == "relu6" else "ReLU"
                     raise ValueError(f"layer {layer.name}: a {what} is supported only right after a conv, "
-                                     "dense or depthwise conv layer that feeds nothing else")
+                                     "dense, depthwise conv or add layer that feeds nothing else")
                 self.notes[layer.name] = f"fused into {relu_of[layer.name]}"
             elif layer.wiring and self.cfg[layer.name].result == self.cfg[ins[0]].result:
                 self._check_read(layer, ins[0])
@@ -223,7 +224,7 @@ class _Builder:
         if kind == "concat":
             return [U.concat(f"{name}/concat", name, h * w, c, self.sshape[srcs[1]][0], pe, lc.result.width)]
         if kind == "add":
-            return [U.add(f"{name}/add", name, h * w, c, pe, lc.result.width)]
+            return [U.add(f"{name}/add", name, h * w, c, pe, lc.result.width, self._activation(name))]
         raise ValueError(f"layer {name}: kind {kind!r} has no hardware kernel")
 
     def _mvau(self, layer, lc, pixels, n_in, n_out, simd, pe, bits, mult_style=None) -> Unit:

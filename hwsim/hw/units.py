@@ -175,9 +175,11 @@ def concat(name, layer, pixels, c1, c2, pe, bits) -> Unit:
                         ("cf1", c1 // pe), ("cf2", c2 // pe)), luts=L.lane_luts("concat", pe, bits))
 
 
-def add(name, layer, pixels, c, pe, bits) -> Unit:
+def add(name, layer, pixels, c, pe, bits, activation: int = 0) -> Unit:
+    """Elementwise sum of two streams, cast to the add's result type, then its fused activation
+    (ACTIVATIONS: a ReLU / ReLU6 that reads only the add, as in a residual block)."""
     return Unit("add", name, layer, pixels * (c // pe), (pe, pe), pe,
-                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe)),
+                fields=(("pixels", pixels), ("n_chan", c), ("pe", pe), ("cf", c // pe), ("activation", activation)),
                 luts=L.lane_luts("add", pe, bits))
 
 

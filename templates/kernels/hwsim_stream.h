@@ -15,7 +15,8 @@
 //     a /= area (CONFIG_T::area, the window size KH x KW) as an int; (res_T)a.  `a /= N` keeps accum_t's fraction bits and truncates the raw
 //     quotient toward zero (tests/cpp/test_stream.cpp).
 //   global average pool: the same, per channel over all pixels, a /= pixels.
-//   concat: (res_T)x per value, a's cf1 beats then b's cf2 beats per pixel.  add: (res_T)(x + y).
+//   concat: (res_T)x per value, a's cf1 beats then b's cf2 beats per pixel.  add: the exact sum
+//   x + y cast to result_t, then the fused activation (cast_result, hwsim_common.h) into res_T.
 #ifndef HWSIM_STREAM_H_
 #define HWSIM_STREAM_H_
 
@@ -197,7 +198,7 @@ Add:
     Lanes:
         for (unsigned p = 0; p < PE; p++) {
             HWSIM_PRAGMA(HLS UNROLL)
-            y[p] = (typename res_T::value_type)(x[p] + z[p]);
+            y[p] = cast_result<typename res_T::value_type, typename CONFIG_T::result_t, CONFIG_T::activation>(x[p] + z[p]);
         }
         out.write(y);
     }

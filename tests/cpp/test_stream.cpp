@@ -167,6 +167,11 @@ template <unsigned PIX, unsigned C, unsigned PE, class AT = ap_fixed<24, 12> > s
     static const unsigned pixels = PIX, n_chan = C, pe = PE, cf = C / PE, counter = ID;
     typedef AT accum_t;
 };
+// add: result_t is the add's own type, ACT the fused activation (0 none, 1 ReLU, 2 ReLU6)
+template <unsigned PIX, unsigned C, unsigned PE, class RT, unsigned ACT = 0> struct AddCfg {
+    static const unsigned pixels = PIX, n_chan = C, pe = PE, cf = C / PE, counter = ID, activation = ACT;
+    typedef RT result_t;
+};
 template <class CFG> struct Cast {
     template <class I, class O> void operator()(hls::stream<I> &in, hls::stream<O> &out) const {
         hwsim::cast<I, O, CFG>(in, out);
@@ -227,14 +232,22 @@ template <class a_T, class b_T, class res_T, class CFG> void run_concat(Counter 
     t.record(th::same_count(hwsim::cycle_counts()[ID], cycles, name) && ok, name);
 }
 
-// add: the exact sum (both operands are exact doubles), then one cast to res_T.
+// add: the exact sum (both operands are exact doubles) cast to result_t, then the activation on
+// that value and the cast to res_T.
 template <class a_T, class b_T, class res_T, class CFG> void run_add(Counter &t, const char *name, unsigned seed) {
     const unsigned PE = CFG::pe, n = CFG::pixels * CFG::n_chan;
     Rng rng(seed);
     std::vector<a_T> a = th::random_values<a_T>(rng, n);
     std::vector<b_T> b = th::random_values<b_T>(rng, n);
     std::vector<res_T> want;
-    for (unsigned i = 0; i < n; i++) want.push_back(res_T(a[i].to_double() + b[i].to_double()));
+    typedef typename CFG::result_t rt;
+    for (unsigned i = 0; i < n; i++) {
+        const rt r = rt(a[i].to_double() + b[i].to_double());
+        const double v = r.to_double();
+        const double act = CFG::activation == 0 ? v : CFG::activation == 1 ? (v > 0 ? v : 0.0)
+                                                                            : (v > 0 ? (v < 6 ? v : 6.0) : 0.0);
+        want.push_back(res_T(act));
+    }
     hls::stream<hwsim::beat<a_T, PE> > sa("a");
     hls::stream<hwsim::beat<b_T, PE> > sb("b");
     hls::stream<hwsim::beat<res_T, PE> > out("out");
@@ -335,9 +348,13 @@ int main() {
         run_concat<d8, d8, d8, CatCfg<6, 4, 6, 2> >(t, "concat_pe2", seed);
         run_concat<d8, d16, d8, CatCfg<5, 3, 2, 1> >(t, "concat_pe1_mixed", seed);
         run_concat<u8, d8, r6s, CatCfg<4, 4, 8, 4> >(t, "concat_pe4_cast", seed);
-        run_add<d8, d8, d8, MapCfg<6, 4, 2> >(t, "add_wrap", seed);
-        run_add<d8, d16, r6s, MapCfg<5, 6, 3> >(t, "add_mixed_rnd_sat", seed);
-        run_add<u8, d8, d16, MapCfg<4, 4, 4> >(t, "add_unsigned_pe_c", seed);
+        run_add<d8, d8, d8, AddCfg<6, 4, 2, d8> >(t, "add_wrap", seed);
+        run_add<d8, d16, r6s, AddCfg<5, 6, 3, r6s> >(t, "add_mixed_rnd_sat", seed);
+        run_add<u8, d8, d16, AddCfg<4, 4, 4, d16> >(t, "add_unsigned_pe_c", seed);
+        run_add<d8, d8, d8, AddCfg<6, 4, 2, d8, 1> >(t, "add_relu_wrap", seed);
+        run_add<d8, d16, r6s, AddCfg<5, 6, 3, d16, 1> >(t, "add_relu_then_cast", seed);
+        run_add<d16, d16, d16, AddCfg<4, 4, 4, d16, 2> >(t, "add_relu6", seed);
+        run_add<d16, d8, u8, AddCfg<4, 6, 2, r6s, 2> >(t, "add_relu6_unsigned_out", seed);
         run_split<d8, MapCfg<6, 4, 2> >(t, "split_pe2", seed);
         run_split<d16, MapCfg<3, 5, 1> >(t, "split_pe1", seed);
         //                 PIX  C  A  B

@@ -34,6 +34,8 @@ def config_struct(unit, struct: str, counter: int, lc) -> ConfigStruct:
         members += [_t("weight_t", str(lc.weight)), _t("bias_t", str(bias_type(lc))), _t("accum_t", str(lc.accum)),
                     _t("result_t", str(lc.result)), _t("weight_raw_t", raw_ctype(lc.weight)),
                     _t("bias_raw_t", raw_ctype(bias_type(lc)))]
+    elif unit.kind == "add":
+        members.append(_t("result_t", str(lc.result)))
     elif unit.kind in ("gap",) or (unit.kind == "pool" and unit.field("average")):
         members.append(_t("accum_t", str(lc.accum)))
     return ConfigStruct(struct, comment(unit.name), tuple(members))
@@ -69,4 +71,4 @@ def describe(unit) -> str:
                 f"pe {f['pe']}" + (f" simd {f['simd']}" if "simd" in f else "") + ACTIVATION_NOTES[f["activation"]])
     if k == "convert":
         return f"width converter {f['in_pe']} -> {f['out_pe']} values per beat"
-    return f"{k}, pe {f.get('pe', 1)}"
+    return f"{k}, pe {f.get('pe', 1)}" + ACTIVATION_NOTES[f.get("activation", 0)]
