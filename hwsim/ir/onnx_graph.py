@@ -54,10 +54,14 @@ _SUPPORTED_TEXT = ", ".join(SUPPORTED[:-1]) + " and QONNX Quant"
 @dataclass(frozen=True, eq=False)
 class Imported:
     """A network read from an ONNX file: the graph with weights, and the precision (a config
-    `precision` document, {} for a float model) its Quant nodes declare."""
+    `precision` document, {} for a float model) its Quant nodes declare. `origin`: each layer's
+    source in the file (`node '/conv1/Conv' (Conv)`; the input: `graph input 'x'`); `quantized`:
+    how many of the kept graph's tensors (input, weights, biases, feature maps) a Quant node types."""
     graph: Graph
     precision: Mapping = field(default_factory=dict)
     path: str = ""
+    origin: Mapping[str, str] = field(default_factory=dict)
+    quantized: int = 0
 
 
 def is_onnx_path(name) -> bool:
@@ -559,7 +563,12 @@ def import_onnx(path: str, input_shape=None, allow_nonfinite: bool = False) -> I
                     raise InputError(f"{path}: {reader.node_of[lname]}: its {t} has NaN or infinite values")
     graph = graph.with_weights(weights)
     precision = qonnx.precision_document(path, graph, reader)
-    return Imported(graph, precision, path)
+    kept = set(graph.names())
+    origin = {"input": f"graph input {reader.input_name!r}",
+              **{n: reader.node_of[n] for n in graph.names() if n in reader.node_of}}
+    quantized = (sum(len(t) for n, t in reader.layer_quant.items() if n in kept)
+                 + sum(1 for t in reader.quants if reader.src[t] in kept))
+    return Imported(graph, precision, path, origin, quantized)
 
 
 def _ancestors(layers: list[Layer], out: str) -> list[Layer]:
