@@ -65,14 +65,15 @@ def parse_widths(text: str, option: str = "--sweep") -> list[int]:
 
 
 def resolve_net(args):
-    """(graph, config, model name, model_args, weights path) with compare's defaults: squeezenet_mini
+    """(graph, config, model spec, model_args, weights path) with compare's defaults: squeezenet_mini
     with its shipped digits weights when it is chosen without weights at its default input and
-    classes. Any other network needs --weights: accuracy on random weights means nothing."""
+    classes. Any other zoo network needs --weights: accuracy on random weights means nothing; an
+    ONNX file holds its own."""
     from hwsim.study import data
     spec = common.model_spec(args, DEFAULT_MODEL, data.demo_path(), trained=True)
     built = common.build(spec, args.precision, args.weight_type)
     weights = os.path.abspath(spec.weights) if spec.weights else None
-    return built.graph, built.config, spec.name, built.model_args, weights
+    return built.graph, built.config, spec, built.model_args, weights
 
 
 def num_classes(graph) -> int:

@@ -108,7 +108,8 @@ def run(args) -> int:
         print(f"DOES NOT FIT: {line}" if args.target_fps is None else f"IMPOSSIBLE: {line}")
         return EXIT_EXCEEDS
     from hwsim.spec import config as cfg
-    doc = {"model": spec.name, **({"model_args": built.model_args} if built.model_args else {}),
+    doc = {"model": common.model_entry(spec, args.output),
+           **({"model_args": built.model_args} if built.model_args else {}),
            **({"weights": spec.weights} if spec.weights else {}), **cfg.to_document(result.config)}
     if device is not None:
         doc["hardware"] = {**doc["hardware"], "device": device.name}

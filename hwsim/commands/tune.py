@@ -153,9 +153,10 @@ def run(args) -> int:
     from hwsim.spec.units import format_bits
     from hwsim.study import evaluate, tune
     widths, out, plot, budget_bits, device = _outputs(args)
-    graph, before, name, model_args, weights = resolve_net(args)
+    graph, before, spec, model_args, weights = resolve_net(args)
     if weights is not None:    # stored relative to the YAML, so the pair can move together
         weights = os.path.relpath(weights, os.path.dirname(os.path.abspath(out)))
+    name = common.model_entry(spec, out)        # an ONNX file: relative to the YAML too
     val, test = _splits(args, graph)
     log = (lambda m: None) if args.quiet else (lambda m: print(f"tune: {m}", file=sys.stderr))
     with make_executor(args) as ex:
@@ -172,6 +173,8 @@ def run(args) -> int:
         if chosen is not None:
             doc["parallel"] = chosen.result.doc["parallel"]
         after = cfg.load(doc, graph)
+        if spec.onnx is not None:   # every type spelled out: the file's QONNX types must not reapply
+            doc["precision"] = cfg.to_document(after)["precision"]
         ev = evaluate.Evaluator(graph, test.x, ex, args.chunk)
         ref, fixed_before, fixed_after = (r[0] for r in ev.run([None, before, after], label="test split"))
     vb = evaluate.Evaluator(graph, val.x).run([before])[0][0]
