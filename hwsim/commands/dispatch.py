@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 
 # subcommand -> module in hwsim.commands; each module has add_parser(subparsers) and run(args) -> int
-COMMANDS = ("budget", "fold", "generate", "csim", "report", "compare", "tune", "models", "demo")
+COMMANDS = ("budget", "fold", "generate", "csim", "report", "compare", "tune", "models", "demo", "import")
+MODULES = {"import": "import_"}          # a subcommand whose module name differs (a Python keyword)
 EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 70, 130
 
 
@@ -29,8 +30,12 @@ def build_parser():
                "70 internal error or native crash.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"hwsim.commands.{name}").add_parser(sub)
+        importlib.import_module(_module(name)).add_parser(sub)
     return p
+
+
+def _module(command: str) -> str:
+    return f"hwsim.commands.{MODULES.get(command, command)}"
 
 
 def _first_line(e: BaseException) -> str:
@@ -46,7 +51,7 @@ def _run(argv) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    mod = importlib.import_module(f"hwsim.commands.{args.command}")
+    mod = importlib.import_module(_module(args.command))
     try:
         if getattr(mod, "SUPERVISED", False):    # long work: a native crash must not take us down
             from hwsim.util import supervise              # (imported here: `hwsim budget` starts without it)
