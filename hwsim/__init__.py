@@ -5,6 +5,7 @@ The public API, one name per job (each loads its package on first use, so `impor
     import hwsim
     graph = hwsim.build("fire", size=13)                 # a zoo network (hwsim.ir.zoo.build)
     graph = hwsim.load_weights(graph, "weights.pth")     # .pth / .npz / ONNX weights
+    graph = hwsim.from_torch(module, x).graph            # a torch.nn.Module, via ONNX (eval mode)
     config = hwsim.load_config("precision.yaml", graph)  # typed config, complete when returned
     report = hwsim.estimate(graph, config)               # on-chip memory, DSPs, cycles (hwsim.hw)
     result = hwsim.simulate(graph, x, config)            # bit-accurate run: result.raw, result.stats
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 _API = {
     "build": ("hwsim.ir.zoo", "build"),
     "load_weights": ("hwsim.ir.weights", "load_weights"),
+    "from_torch": ("hwsim.ir.torch_import", "from_torch"),
     "Graph": ("hwsim.ir.graph", "Graph"),
     "FixedType": ("hwsim.fixed", "FixedType"),
     "load_config": ("hwsim.spec.config", "load"),
