@@ -579,6 +579,33 @@ def _ancestors(layers: list[Layer], out: str) -> list[Layer]:
     return [l for l in layers if l.name in needed]
 
 
+def _pools_as_torch(model, reader, graph) -> None:
+    """ONNX shape inference before opset 22 rounds a ceil-mode pool up without dropping a last window
+    that would start in the right padding; PyTorch, onnxruntime (at every opset), ONNX 22 and hwsim
+    drop it. In the copy of the model that is inferred, such a pool becomes the floor-mode pool with
+    the end padding that gives hwsim's (and onnxruntime's) output size."""
+    from onnx import helper
+    from hwsim.ir.geometry import far_padding
+    names = set(graph.names())
+    for node in model.graph.node:
+        if node.op_type not in ("MaxPool", "AveragePool") or node.domain not in ONNX_DOMAINS:
+            continue
+        lname = reader.src.get(node.output[0])
+        if lname not in names or not getattr(graph.layer(lname), "ceil_mode", False):
+            continue
+        layer = graph.layer(lname)
+        _, h, w = graph.shape(layer.inputs[0])
+        out = graph.shape(lname)[1:]
+        rounded_up = tuple(-(-(n + 2 * p - k) // s) + 1
+                           for n, k, s, p in zip((h, w), layer.kernel, layer.stride, layer.padding))
+        if tuple(out) == rounded_up:
+            continue
+        bottom, right = far_padding(h, w, out, layer.kernel, layer.stride, layer.padding)
+        kept = [a for a in node.attribute if a.name not in ("ceil_mode", "pads")]
+        del node.attribute[:]
+        node.attribute.extend(kept + [helper.make_attribute("pads", [*layer.padding, bottom, right])])
+
+
 def _check_shapes(path, model, reader, graph) -> None:
     """Every tensor's shape as ONNX shape inference gives it equals hwsim's (CHW, or features)."""
     import onnx
@@ -591,6 +618,7 @@ def _check_shapes(path, model, reader, graph) -> None:
         d.Clear()
         d.dim_value = v
     del m.graph.value_info[:]
+    _pools_as_torch(m, reader, graph)
     try:
         inferred = shape_inference.infer_shapes(m, strict_mode=False)
     except Exception as e:   # onnx raises its own InferenceError and others
