@@ -193,9 +193,43 @@ class _Reader:
             if node.domain not in ONNX_DOMAINS:
                 self.fail(node, f"operator domain {node.domain!r} is not supported; supported: {_SUPPORTED_TEXT}")
             op = getattr(self, "op_" + node.op_type, None)
-            if op is None:
-                self.fail(node, f"operator {node.op_type} is not supported; supported: {_SUPPORTED_TEXT}")
-            op(node, index)
+            try:
+                if op is None:
+                    self.fail(node, f"operator {node.op_type} is not supported; supported: {_SUPPORTED_TEXT}")
+                op(node, index)
+            except InputError:
+                reshape = self._shape_use(node)
+                if reshape is None:
+                    raise
+                self.fail(reshape, f"the target shape is computed by the graph ({_desc(node)} computes it); only "
+                                   "a constant shape is supported (export with constant folding)")
+
+    def _shape_use(self, node):
+        """The Reshape whose target shape is all that `node`'s outputs are used for (through other
+        nodes: Shape -> Gather -> Unsqueeze -> Concat -> Reshape, as an export without constant
+        folding leaves it), else None."""
+        if not hasattr(self, "_consumers"):
+            self._consumers: dict[str, list] = {}
+            for n in self.model.graph.node:
+                for t in n.input:
+                    self._consumers.setdefault(t, []).append(n)
+        outputs = {o.name for o in self.model.graph.output}
+        found, todo, seen = [], [o for o in node.output if o], set()
+        while todo:
+            t = todo.pop()
+            if t in outputs:
+                return None
+            for n in self._consumers.get(t, ()):
+                if n.op_type == "Reshape" and n.domain in ONNX_DOMAINS and n.input[0] != t:
+                    found.append(n)       # only the target shape (input 1) is read
+                    continue
+                if n.op_type == "Reshape":
+                    return None           # the data
+                for o in n.output:
+                    if o and o not in seen:
+                        seen.add(o)
+                        todo.append(o)
+        return found[0] if found else None
 
     def op_Constant(self, node, index):
         if node.output[0] not in self.consts:
