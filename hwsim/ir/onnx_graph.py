@@ -489,6 +489,9 @@ class _Reader:
             self.consts[node.output[0]] = self.consts[t]
             self.weight_quant[node.output[0]] = text
             return
+        if self.readers.get(t, 0) > 1:
+            self.fail(node, f"its input {t!r} is also read unquantized (by another node or as the graph "
+                            "output); hwsim gives a tensor one type")
         self.alias(node)
         if any(self.src.get(q) == self.src[t] for q in self.quants):
             self.fail(node, f"the output of layer {self.src[t]!r} is quantized twice")

@@ -28,9 +28,24 @@ Conv / Gemm / MatMul weight or bias constant, that layer's `weight` / `bias`; on
 `result` of the layer producing it, and also of the layers before it through layers that pass
 their type on (relu, relu6, max pool, dropout, flatten) whose output has no other reader, so the
 value is rounded once, where the Quant rounds it (casting to one type before and after a ReLU or a
-max is the same as once after). Accumulators stay lossless.
+max is the same as once after). Conv / dense accumulators stay lossless. Refused as well: a Quant
+whose input something else reads unquantized (hwsim gives a tensor one type), a quantized constant
+that is not a Conv / Gemm / MatMul weight or bias (a bias Add's constant, say), and a batch norm
+after a layer with quantized weights (hwsim folds it into the weights, after qonnx quantized them).
+
+An average pool (avgpool, gap) whose result and input types Quants give gets an explicit accumulator
+(`precision.layers.<pool>.accum`): hwsim's pools (like the kernels) truncate the mean toward zero at
+the accumulator's LSB before the cast to the result, and the lossless pool accumulator has the
+input's LSB, so a mean finer than that would be rounded twice (truncated, then rounded), where
+qonnx rounds the exact mean once. With F fraction bits, F = f_in + log2(n) for a window of n = 2^k
+values (the division is exact), else F = max(f_in, f_out + 1) + ceil(log2 n), the truncation never
+crosses a rounding boundary of the result type (the boundaries lie on the 2^-(f_out+1) grid, and a
+mean S/n not on one is at least 2^-max(f_in, f_out+1)/n > 2^-F away from it), so the result is the
+exact mean rounded once. The integer bits are those of the exact sum.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -47,8 +62,10 @@ def _one(path, desc, what, value) -> float:
     if a.size == 0:
         raise InputError(f"{path}: {desc}: {what} is empty")
     if np.any(a != a[0]):
-        raise InputError(f"{path}: {desc}: {what} has {a.size} different values (per-channel); "
-                         "ap_fixed has one type per tensor")
+        distinct = np.unique(a)
+        shown = ", ".join(f"{v:g}" for v in distinct[:4]) + (", ..." if distinct.size > 4 else "")
+        raise InputError(f"{path}: {desc}: {what} has {distinct.size} different values ({shown}; "
+                         "per-channel); ap_fixed has one type per tensor")
     return float(a[0])
 
 
@@ -85,8 +102,31 @@ def fixed_type(path: str, desc: str, attrs: dict, scale, zeropt, bitwidth) -> st
     return f"{kind}<{bits},{bits - frac},{ROUNDING[mode]},{overflow}>"
 
 
+WEIGHT_INPUTS = {"Conv": (1, 2), "Gemm": (1, 2), "MatMul": (1,)}
+
+
+def _check_constants(path: str, reader) -> None:
+    """A quantized constant is a Conv / Gemm / MatMul weight or bias whose layer no batch norm
+    follows: elsewhere (a bias Add, a batch norm's parameters) hwsim would not use its type, and a
+    batch norm folded into quantized weights changes them after qonnx quantized them."""
+    for node in reader.model.graph.node:
+        for i, t in enumerate(node.input):
+            if t in reader.weight_quant and i not in WEIGHT_INPUTS.get(node.op_type, ()):
+                raise InputError(f"{path}: {_desc(node)}: its input {t!r} is a quantized constant; only "
+                                 "Conv / Gemm / MatMul weights and biases take a Quant's type")
+        if node.op_type == "BatchNormalization" and node.input and reader.src.get(node.input[0]) in reader.layer_quant:
+            raise InputError(f"{path}: {_desc(node)}: it follows layer {reader.src[node.input[0]]!r}, whose "
+                             "weights or bias a Quant gives; hwsim would fold it into them, qonnx applies it "
+                             "after them: merge it into the layer before quantizing")
+
+
+def _desc(node) -> str:
+    return f"node {node.name or node.output[0]!r} ({node.op_type})"
+
+
 def precision_document(path: str, graph, reader) -> dict:
     """The config `precision` document of an imported graph's Quant nodes ({} for none)."""
+    _check_constants(path, reader)
     names = set(graph.names())
     layers: dict[str, dict[str, str]] = {}
     doc: dict = {}
@@ -112,4 +152,48 @@ def precision_document(path: str, graph, reader) -> dict:
             layers.setdefault(layer.name, {})["result"] = text
     if layers:
         doc["layers"] = {k: layers[k] for k in graph.names() if k in layers}
+        _average_accums(path, graph, reader, doc)
     return doc
+
+
+def _average_accums(path: str, graph, reader, doc: dict) -> None:
+    """The accumulators of average pools whose result a Quant gives (module docstring)."""
+    from hwsim.fixed import FixedType
+    from hwsim.fixed.rules import ceil_log2, sum_accum_type
+    layers = doc["layers"]
+    for name, types in layers.items():
+        layer = graph.layer(name)
+        if layer.kind not in ("avgpool", "gap") or "result" not in types:
+            continue
+        tin = _input_type(graph, doc, layer.inputs[0])
+        if tin is None:      # the input's type is the config's, not a Quant's: the accumulator stays lossless
+            continue
+        tin, tout = FixedType.parse(tin), FixedType.parse(types["result"])
+        n = math.prod(graph.in_shapes(layer)[0][1:]) if layer.kind == "gap" else math.prod(layer.kernel)
+        if n & (n - 1) == 0:
+            frac = tin.frac + ceil_log2(n)
+        else:
+            frac = max(tin.frac, tout.frac + 1) + ceil_log2(n)
+        exact = sum_accum_type(tin, n)
+        width = exact.width + frac - tin.frac
+        if width > MAX_WIDTH:
+            raise InputError(f"{path}: {reader.node_of.get(name, name)}: its accumulator needs {width} bits "
+                             f"to round the mean once into {tout}; hwsim supports {MAX_WIDTH}")
+        types["accum"] = str(FixedType(width, exact.integer, exact.signed))
+
+
+def _input_type(graph, doc: dict, name: str):
+    """The type (text) Quants give layer `name`'s output, directly or through layers that pass
+    their input type on (a concat of inputs of one type too); None when it is the config's."""
+    if name == "input":
+        return doc.get("input")
+    own = doc.get("layers", {}).get(name, {})
+    if "result" in own:
+        return own["result"]
+    layer = graph.layer(name)
+    if layer.passes_type:
+        return _input_type(graph, doc, layer.inputs[0])
+    if layer.kind == "concat":
+        types = {_input_type(graph, doc, s) for s in layer.inputs}
+        return types.pop() if len(types) == 1 else None
+    return None
