@@ -174,3 +174,16 @@ def test_budget_verdict_at_8_bit_weights(exported, capsys, key, fits):
     assert cli.main(["budget", "--model", str(path)]) == code
     out, _ = capsys.readouterr()
     assert out.strip().splitlines()[-1].startswith("FITS: " if fits else "EXCEEDS: ")
+
+
+def test_torchvision_helper_imports_twice():
+    """A second copy of tests/torchvision_models.py (another name) and a reload define no schema twice."""
+    import importlib
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("torchvision_models_again", tvm.__file__)
+    again = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(again)
+    assert again._LIB is None
+    importlib.reload(tvm)
+    assert torch.ops.torchvision.nms is not None
+    assert again.model("squeezenet1_1").training is False

@@ -8,8 +8,9 @@ the compiled ops, so before importing torchvision this module defines the two sc
 kernels: calling them would fail, and nothing here calls them). The `Library` object must stay alive
 for the schemas to stay registered, hence the module-level `_LIB`.
 
-Importing this module twice (or after something else already loaded torchvision, or defined the
-schemas) is safe: the schemas are defined only when `torch.ops.torchvision` has no `nms` yet.
+Importing this module twice (under two names, after an importlib.reload, or after something else
+already loaded torchvision or defined the schemas) is safe: the schemas are defined only when
+`torch.ops.torchvision` has no `nms` yet.
 
 `model(name)` is a randomly initialised (seeded, `torch.manual_seed`) eval-mode torchvision model.
 """
@@ -28,7 +29,7 @@ def _has_nms() -> bool:
     return True
 
 
-_LIB = None
+_LIB = globals().get("_LIB")     # importlib.reload keeps the Library: dropping it removes the schemas
 if not _has_nms():
     _LIB = torch.library.Library("torchvision", "DEF")
     _LIB.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
