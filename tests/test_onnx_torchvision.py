@@ -187,3 +187,40 @@ def test_torchvision_helper_imports_twice():
     importlib.reload(tvm)
     assert torch.ops.torchvision.nms is not None
     assert again.model("squeezenet1_1").training is False
+
+
+SMALL = {"mobilenet_v2": {"width_mult": 0.25, "num_classes": 10}, "resnet18": {"num_classes": 10}}
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_small_torchvision_networks_csim_bit_exact(tmp_path, name):
+    """mobilenet_v2 (width 0.25: depthwise stride 2, linear bottlenecks, residual adds, ReLU6) and
+    resnet18 (residual add + ReLU fused into the add unit, padded max pool, 1x1 stride-2 downsample),
+    10 classes at 3x32x32 with non-trivial batch norms, imported and generated at pe = simd = 1: the
+    C simulation equals the simulator and every kernel's counted cycles equal the plan."""
+    import torch
+    from torchvision_models import torchvision
+    from hwsim.backends import project
+    from hwsim.backends.csim import compare
+    from hwsim.backends.project import generate_project
+    from hwsim.hw import pipeline
+    from hwsim.ir.onnx_graph import import_onnx
+    from hwsim.spec import config as cfg
+    torch.manual_seed(3)
+    m = torchvision.models.get_model(name, weights=None, **SMALL[name]).eval()
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.2, 0.2)
+                mod.running_var.uniform_(0.5, 1.5)
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.uniform_(-0.2, 0.2)
+    path = tmp_path / f"{name}.onnx"
+    torch.onnx.export(m, (torch.zeros(1, 3, 32, 32),), str(path), dynamo=False)
+    g = import_onnx(str(path)).graph
+    c = cfg.load(None, g)
+    res = compare(project.read(generate_project(g, c, tmp_path / "P", {})), images=1, seed=5, progress=False)
+    assert res["mismatches"] == 0, res
+    plan = pipeline.build(g, c)
+    assert res["cycles"]["kernels"] == len(plan.units) and res["cycles"]["differ"] == [], res["cycles"]
