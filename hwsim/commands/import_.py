@@ -81,15 +81,8 @@ def _types(layer, lc, explicit: bool) -> dict[str, str] | None:
     inherits = layer.passes_type or (layer.kind == "concat" and len(set(lc.inputs)) == 1)
     if layer.kind == "input" or (inherits and not explicit):
         return None
-    d = {}
-    if lc.weight is not None:
-        d["weight"] = str(lc.weight)
-    if lc.bias is not None:
-        d["bias"] = str(lc.bias)
-    if lc.accum is not None:
-        d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
-    d["result"] = str(lc.result)
-    return d
+    from hwsim.spec.config import layer_types
+    return layer_types(lc)
 
 
 def _flow(d: dict) -> str:

@@ -197,6 +197,19 @@ def _plain_doc(value):
     return value
 
 
+def layer_types(lc) -> dict[str, str]:
+    """A resolved layer's types as config text: weight, bias, accum ("lossless" when it is), result."""
+    d = {}
+    if lc.weight is not None:
+        d["weight"] = str(lc.weight)
+    if lc.bias is not None:
+        d["bias"] = str(lc.bias)
+    if lc.accum is not None:
+        d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
+    d["result"] = str(lc.result)
+    return d
+
+
 def to_document(config: Config) -> dict:
     """A config document that resolves to exactly `config` (explicit types for every layer)."""
     prec, par = {}, {}
@@ -207,14 +220,7 @@ def to_document(config: Config) -> dict:
             par[name] = {"pe": lc.pe}
         if lc.kind == "input":
             continue
-        d = {"result": str(lc.result)}
-        if lc.weight is not None:
-            d["weight"] = str(lc.weight)
-        if lc.bias is not None:
-            d["bias"] = str(lc.bias)
-        if lc.accum is not None:
-            d["accum"] = "lossless" if lc.accum_lossless else str(lc.accum)
-        prec[name] = d
+        prec[name] = layer_types(lc)
     doc = {"precision": {"input": str(config.input), "layers": prec}, "hardware": dict(config.hardware)}
     if par:
         doc["parallel"] = {"layers": par}
