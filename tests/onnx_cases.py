@@ -169,6 +169,17 @@ def _bn_on_input(path):
     save(make([helper.make_node("Relu", ["x"], ["r"], name="relu")] + nodes, inits), path)
 
 
+def _channels_last(path):
+    """An NHWC input (1, 8, 8, 3) read by a Conv whose weight takes 3 channels: a layout hwsim does not read."""
+    save(make(*conv("c1", "x", "y", rand((4, 3, 3, 3)), rand(4)), shape=(1, 8, 8, 3)), path)
+
+
+def _gemm_wrong_features(path):
+    nodes = [helper.make_node("Flatten", ["c"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    _tail(*nodes, inits=[init("fc.w", rand((5, 100))), init("fc.b", rand(5))])(path)
+
+
 def _weight_not_const(path):
     save(make([helper.make_node("Conv", ["x", "x"], ["y"], name="selfconv")], shape=(1, 3, 3, 3)), path)
 
@@ -235,4 +246,6 @@ ERROR_CASES = [
     Case("quant_zero_point_1", _quant_model(zeropt=1.0), "zero point 1", ("quant_in", "Quant")),
     Case("quant_rounding_ceil", _quant_model(rounding="CEIL"), "rounding_mode CEIL", ("quant_in", "Quant")),
     Case("nan_weights", _nan_weights, "NaN or infinite", ("c1", "Conv")),
+    Case("channels_last_input", _channels_last, "hwsim needs NCHW (channels first)", ("c1", "Conv")),
+    Case("gemm_wrong_features", _gemm_wrong_features, "reads 100 features but its input has", ("fc", "Gemm")),
 ]

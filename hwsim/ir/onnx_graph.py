@@ -91,7 +91,10 @@ def import_onnx(path: str, input_shape=None, allow_nonfinite: bool = False) -> I
             for t, a in arrs.items():
                 if not np.all(np.isfinite(a)):
                     raise InputError(f"{path}: {reader.node_of[lname]}: its {t} has NaN or infinite values")
-    graph = graph.with_weights(weights)
+    try:
+        graph = graph.with_weights(weights)
+    except ValueError as e:     # a shape the reader did not check: still the file's problem
+        raise InputError(f"{path}: {first_line(e)}") from None
     precision = qonnx.precision_document(path, graph, reader)
     kept = set(graph.names())
     origin = {"input": f"graph input {reader.input_name!r}",

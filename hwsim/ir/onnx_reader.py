@@ -248,6 +248,9 @@ class _Reader:
         group = int(self.attrs(node).get("group", 1))
         channels = self._shape(src)[0]
         f = w.shape[0]
+        if group == 1 and w.shape[1] != channels:
+            self.fail(node, f"its weight reads {w.shape[1]} channels but its input has {channels} "
+                            f"({_nchw(self._shape(src))}); hwsim needs NCHW (channels first)")
         wq = self.weight_quant.get(node.input[1])
         if group == 1:
             make = lambda n: Conv2d(n, (src,), out_channels=f, kernel=w.shape[2:], stride=strides,
@@ -379,6 +382,7 @@ class _Reader:
             w = w.T
         c = self.const(node, 2, "C", optional=True)
         f = w.shape[0]
+        self._check_features(node, src, w.shape[1])
         bias = np.zeros(f, np.float32) if c is None else np.asarray(c, np.float32).reshape(-1)
         if bias.shape != (f,):
             self.fail(node, f"C of shape {list(np.shape(c))} is not a bias of {f} features")
@@ -388,12 +392,18 @@ class _Reader:
                               {"weight": np.ascontiguousarray(w), "bias": bias}, rank=2)
         self._weight_types(node, name, wq, bq)
 
+    def _check_features(self, node, src, k: int) -> None:
+        n = math.prod(self._shape(src))
+        if k != n:
+            self.fail(node, f"its matrix reads {k} features but its input has {n}")
+
     def op_MatMul(self, node, index):
         src = self._dense_input(node)
         w = np.asarray(self.const(node, 1, "B"), np.float32)
         if w.ndim != 2:
             self.fail(node, f"B of shape {list(w.shape)} is not a matrix")
         f = w.shape[1]
+        self._check_features(node, src, w.shape[0])
         name = self.new_layer(node, index, lambda n: Dense(n, (src,), out_features=f, bias=True),
                               {"weight": np.ascontiguousarray(w.T), "bias": np.zeros(f, np.float32)}, rank=2)
         self._weight_types(node, name, self.weight_quant.get(node.input[1]), None)
