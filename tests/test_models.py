@@ -86,3 +86,37 @@ def test_alpha_option_is_mobilenet_only(capsys):
     assert "--alpha is mobilenet_v1's width multiplier" in capsys.readouterr().err
     assert cli.main(["budget", "--model", "mobilenet_v1", "--alpha", "0.3"]) == 2
     assert "alpha must be one of 1.0, 0.75, 0.5, 0.25" in capsys.readouterr().err
+
+
+def test_onnx_networks_take_part_like_zoo_ones(tmp_path, capsys):
+    """An ONNX file (and one with a free batch, at net.onnx:CxHxW) takes part like a zoo network:
+    its counts are those of the zoo network it was exported from, and its hardware figures are its
+    own budget and fold (the export writes the global average pool as an AveragePool over the whole
+    map, a windowed pool in hardware, so the designs differ there)."""
+    import torch
+    from hwsim.backends.hls4ml.torch_export import to_torch
+    g = zoo.build("squeezenet_mini")
+    fixed, free = tmp_path / "mini.onnx", tmp_path / "free.onnx"
+    x = torch.zeros((1,) + g.input_shape)
+    torch.onnx.export(to_torch(g), (x,), str(fixed), dynamo=False)
+    torch.onnx.export(to_torch(g), (x,), str(free), dynamo=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    specs = ["squeezenet_mini", str(fixed), f"{free}:1x16x16"]
+    c = models.compare([models.parse(s) for s in specs], devices.get("zu3eg"), digits=False)
+    zoo_row, *onnx_rows = c.rows
+    from hwsim.ir.onnx_graph import import_onnx
+    h = import_onnx(str(fixed)).graph
+    hc = cfg.load(None, h)
+    dev = devices.get("zu3eg")
+    e, r = estimate.estimate(h, hc, device=dev), fold.fold(h, hc, dev, fold.limits(dev))
+    for row in onnx_rows:
+        assert (row.params, row.macs, row.weight_bits) == (zoo_row.params, zoo_row.macs, zoo_row.weight_bits)
+        assert (row.onchip_bits, row.design_fits) == (e.totals.onchip_bits, e.fits_device)
+        assert row.fps == pytest.approx(200e6 / r.cycles) and (row.dsp, row.bram18) == r.used[:2]
+    assert [r.net for r in c.rows] == specs
+    with pytest.raises(InputError, match="expected PATH.onnx:CxHxW"):
+        models.parse(f"{free}:16x16")
+    assert cli.main(["models", "--nets", str(free), "--no-digits"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[1/1]") and len(err) == 2          # the progress line, then the error
+    assert err[1].startswith("hwsim models: error: ") and err[1].endswith(f"give --nets {free}:CxHxW")

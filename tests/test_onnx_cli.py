@@ -211,8 +211,9 @@ def test_qonnx_types_sit_under_the_users_key_by_key(files, tmp_path):
     assert str(c["conv"].weight) == "ap_fixed<6,0,AP_RND_CONV,AP_SAT>"        # the file's stays
     assert str(c["fc.gemm"].weight) == "ap_fixed<4,1>"      # untyped: the user's default
     assert str(c.input) == "ap_fixed<8,4,AP_RND_CONV,AP_SAT>"
-    assert common.merge_precision({}, None) is None
-    assert common.merge_precision({"input": "a"}, {"input": "b"}) == {"input": "b"}
+    from hwsim.spec.imported import merge_precision
+    assert merge_precision({}, None) is None
+    assert merge_precision({"input": "a"}, {"input": "b"}) == {"input": "b"}
 
 
 # --- hwsim import ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 from hwsim.util.errors import InputError, MissingFile
 from hwsim.util.files import check_file, write_all, write_atomic   # noqa: F401  (re-exported for the subcommands)
@@ -98,33 +98,6 @@ def relative_to(path: str, output: str) -> str:
         return os.path.relpath(path, os.path.dirname(os.path.abspath(output)))
     except ValueError:            # no relative path (another drive)
         return path
-
-
-def merge_precision(file_prec, user_prec):
-    """The `precision` section of an ONNX model's config: the file's QONNX types (`file_prec`, a
-    precision document) under the user's, key by key (`input`, and each layer's weight / bias /
-    accum / result). A malformed user section is returned as it is, for the config loader to report."""
-    if not file_prec:
-        return user_prec
-    user = {} if user_prec is None else user_prec
-    if not isinstance(user, Mapping):
-        return user_prec
-    out = dict(user)
-    if "input" in file_prec and "input" not in out:
-        out["input"] = file_prec["input"]
-    mine = out.get("layers") or {}
-    if not isinstance(mine, Mapping):
-        return out
-    layers = {}
-    for name, types in (file_prec.get("layers") or {}).items():
-        entry = mine.get(name)
-        layers[name] = ({**types, **entry} if isinstance(entry, Mapping) else dict(types) if entry is None
-                        else entry)
-    for name, entry in mine.items():
-        layers.setdefault(name, entry)
-    if layers:
-        out["layers"] = layers
-    return out
 
 
 def _shipped(name: str) -> str | None:
@@ -257,13 +230,10 @@ def _build_onnx(spec: ModelSpec, doc: dict, precision, weight_type, part, clock_
     """An ONNX model with its weights (importing is fast), its QONNX types under the user's."""
     from hwsim.spec import config as cfg
     from hwsim.ir.onnx_graph import import_onnx
+    from hwsim.spec.imported import with_file_precision
     imported = import_onnx(spec.onnx, spec.kwargs.get("input_shape"), allow_nonfinite=spec.allow_nonfinite)
-    doc = dict(doc)
-    merged = merge_precision(imported.precision, doc.get("precision"))
-    if merged is not None:
-        doc["precision"] = merged
-    config = cfg.load(doc, imported.graph, precision=precision, weight_type=weight_type, part=part,
-                      clock_ns=clock_ns)
+    config = cfg.load(with_file_precision(doc, imported.precision), imported.graph, precision=precision,
+                      weight_type=weight_type, part=part, clock_ns=clock_ns)
     return Built(imported.graph, config, {"input_shape": tuple(imported.graph.input_shape)}, imported)
 
 

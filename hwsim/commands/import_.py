@@ -156,8 +156,8 @@ def run(args) -> int:
     shape = imported.graph.input_shape if args.input_shape is not None or _free_dims(args.model) else None
     text, doc = document(imported, config, model, shape)
     back = yaml.safe_load(cfg.quote_types(text))
-    reread = cfg.load({**back, "precision": common.merge_precision(imported.precision, back["precision"])},
-                      imported.graph)
+    from hwsim.spec.imported import with_file_precision
+    reread = cfg.load(with_file_precision(back, imported.precision), imported.graph)
     if back != doc or reread.to_dict() != config.to_dict():
         raise ValueError("internal: the imported config does not reproduce the resolved config")
     write_atomic(out, text)

@@ -39,7 +39,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--device", metavar="NAME", default=DEFAULT_DEVICE,
                    help=f"the device (default {DEFAULT_DEVICE}; see hwsim budget --list-devices)")
     p.add_argument("--nets", metavar="LIST", default=DEFAULT_NETS,
-                   help="comma-separated networks (default: both SqueezeNets and six MobileNets)")
+                   help="comma-separated networks: zoo names, mobilenet_v1:ALPHA-RES, or ONNX files "
+                        "(net.onnx, or net.onnx:CxHxW when it leaves dimensions free); default: both "
+                        "SqueezeNets and six MobileNets")
     p.add_argument("--no-digits", action="store_true", help="leave out the digits section (the mini networks)")
     p.add_argument("--config", metavar="FILE", help="YAML/JSON config: its precision and hardware sections apply to every network")
     p.add_argument("--precision", metavar="TYPE", help="one type for weights, biases and results, e.g. 'ap_fixed<16,6>'")

@@ -1,6 +1,7 @@
 """SqueezeNet against MobileNet on one device, in hardware terms (`hwsim models`).
 
-For each network (a zoo name, with mobilenet_v1's width multiplier and resolution):
+For each network (a zoo name, with mobilenet_v1's width multiplier and resolution, or an ONNX
+file, its QONNX types under the config's as everywhere):
 - parameters and MACs (hwsim.ir.graph);
 - the weights' bits at the precision, and whether they fit the device's on-chip memory (its
   BRAM18 / M20K and URAM capacity in bits, before any mapping loss);
@@ -35,9 +36,22 @@ class Net:
 
 
 def parse(spec: str) -> Net:
-    """`name`, or `mobilenet_v1:ALPHA-RESOLUTION` (e.g. mobilenet_v1:0.5-160)."""
+    """`name`, `mobilenet_v1:ALPHA-RESOLUTION` (e.g. mobilenet_v1:0.5-160), or the path of an ONNX
+    file, `net.onnx` or `net.onnx:CxHxW` for a file with free dimensions."""
     from hwsim.ir import zoo
+    from hwsim.ir.onnx_graph import is_onnx_path
     text = spec.strip()
+    path, _, shape = text.rpartition(":") if not is_onnx_path(text) and ".onnx:" in text.lower() else (text, "", "")
+    if is_onnx_path(path):
+        if not shape:
+            return Net(text, path)
+        try:
+            dims = tuple(int(v) for v in shape.lower().split("x"))
+        except ValueError:
+            dims = ()
+        if len(dims) != 3 or min(dims) < 1:
+            raise InputError(f"--nets {spec!r}: expected PATH.onnx:CxHxW, e.g. net.onnx:3x224x224")
+        return Net(text, path, (("input_shape", dims),))
     name, _, args = text.partition(":")
     if name not in zoo.names():
         raise InputError(f"--nets {spec!r}: unknown model {name!r}; valid names: {', '.join(zoo.names())}")
@@ -127,8 +141,10 @@ def compare(nets, device, doc: dict | None = None, utilization: float = 90.0, di
     and hardware sections; `precision` / `weight_type` as `hwsim budget`'s options); `digits` adds
     the mini networks with their shipped weights. progress(text) reports each step."""
     from hwsim.ir import zoo
+    from hwsim.ir.onnx_graph import import_onnx, is_onnx_path
     from hwsim.ir.weights import load_weights
     from hwsim.spec import config as cfg
+    from hwsim.spec.imported import with_file_precision
     from hwsim.study import data
     doc = dict(doc or {})
     say = progress or (lambda text: None)
@@ -141,9 +157,18 @@ def compare(nets, device, doc: dict | None = None, utilization: float = 90.0, di
             if path is None:
                 raise InputError(f"{net.name}: no shipped digits weights in hwsim/data (tools/train_demo.py --model {net.name})")
             graph = load_weights(zoo.build(net.name, weights=False), path)
+            config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
+        elif is_onnx_path(net.name):
+            try:
+                imported = import_onnx(net.name, dict(net.kwargs).get("input_shape"))
+            except InputError as e:     # --nets has no --input-shape: the shape goes after the path
+                raise InputError(str(e).replace("give --input-shape CxHxW", f"give --nets {net.name}:CxHxW")) from None
+            graph = imported.graph
+            config = cfg.load(with_file_precision(doc, imported.precision), graph, precision=precision,
+                              weight_type=weight_type)
         else:
             graph = zoo.build(net.name, weights=False, **dict(net.kwargs))
-        config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
+            config = cfg.load(doc, graph, precision=precision, weight_type=weight_type)
         hw = _hardware(graph, config, device, utilization)
         acc = _accuracy(graph, config) if mini else (None, None)
         row = Row(net.label, tuple(graph.input_shape), float_top1=acc[0], fixed_top1=acc[1], **hw)
