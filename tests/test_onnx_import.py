@@ -275,6 +275,19 @@ def test_dead_branch_is_pruned(tmp_path):
     g = check(tmp_path, make(nodes, inits + side_inits))
     assert g.names() == ["input", "c1", "relu"]
     assert set(g.weights) == {"c1"}
+    # an operator hwsim does not read, in a branch the output does not depend on, is never read
+    dead = nodes + [helper.make_node("Sigmoid", ["s2"], ["s3"], name="dead/Sigmoid")]
+    assert check(tmp_path, make(dead, inits + side_inits)).names() == ["input", "c1", "relu"]
+
+
+def test_batch_norm_folds_when_only_a_dead_branch_also_reads_the_conv(tmp_path):
+    c = 4
+    nodes, inits = conv("c1", "x", "c", rand((c, 3, 3, 3)), rand(c), pads=[1, 1, 1, 1])
+    inits += [init("bn.scale", rand(c, 1, True)), init("bn.B", rand(c, 2)), init("bn.mean", rand(c, 3)),
+              init("bn.var", rand(c, 4, True))]
+    nodes += [helper.make_node("BatchNormalization", ["c", "bn.scale", "bn.B", "bn.mean", "bn.var"], ["y"], name="bn"),
+              helper.make_node("Relu", ["c"], ["unused"], name="dead_relu")]
+    assert check(tmp_path, make(nodes, inits)).names() == ["input", "c1"]
 
 
 @pytest.mark.parametrize("dims,shape", [(["N", 3, 8, 8], None), (["N", 3, 8, 8], (3, 8, 8)),

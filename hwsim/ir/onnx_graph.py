@@ -25,7 +25,7 @@ precision its QONNX `Quant` nodes declare (hwsim.ir.qonnx, a config `precision` 
   part before already names it (`conv1`/Conv, `relu_1`/Relu): `features.3.squeeze.conv`,
   `layer1.0.conv1`; a bare `/Flatten` is `flatten`. Characters outside [A-Za-z0-9_.] become `_`; a
   node without a name is `<op>_<index>` (its index in the file); a repeated name takes `_2`, `_3`, ... The input layer is `input`.
-- Only what the output depends on is kept.
+- Only what the output depends on is read: other nodes are skipped, whatever their operator.
 - Every problem is an InputError of one line naming the file, the node (name and op type) and what
   is supported.
 """

@@ -62,7 +62,10 @@ class _Reader:
         self.layer_quant: dict[str, dict[str, str]] = {}   # layer -> {"weight": type, "bias": type}
         self.by_name: dict[str, Layer] = {}
         self._known: dict[str, tuple] = {}
-        for node in model.graph.node:
+        self.live = _live_nodes(model)
+        for i, node in enumerate(model.graph.node):
+            if i not in self.live:
+                continue
             for t in node.input:
                 self.readers[t] = self.readers.get(t, 0) + 1
         for out in model.graph.output:
@@ -133,6 +136,8 @@ class _Reader:
     # --- operators ---------------------------------------------------------------------------
     def run(self) -> None:
         for index, node in enumerate(self.model.graph.node):
+            if index not in self.live:
+                continue                  # the output does not depend on it: never read, never refused
             if node.op_type == "Quant" and node.domain in QUANT_DOMAINS:
                 self.quant(node)
                 continue
@@ -473,6 +478,18 @@ def _desc(node) -> str:
 
 def _nchw(shape) -> str:
     return "x".join(map(str, shape))
+
+
+def _live_nodes(model) -> set[int]:
+    """Indexes of the nodes that the graph's outputs depend on (nodes are in topological order)."""
+    needed = {o.name for o in model.graph.output}
+    live = set()
+    for i in range(len(model.graph.node) - 1, -1, -1):
+        node = model.graph.node[i]
+        if any(o and o in needed for o in node.output):
+            live.add(i)
+            needed.update(t for t in node.input if t)
+    return live
 
 
 def _constants(model) -> dict[str, np.ndarray]:
