@@ -100,3 +100,22 @@ def integer_bits(max_abs: float) -> int:
 
 def ceil_log2(n: int) -> int:
     return max(0, math.ceil(math.log2(n))) if n > 1 else 0
+
+
+def mean_accum_type(data_t: FixedType, result_t: FixedType, n_terms: int) -> FixedType:
+    """An average pool's accumulator that rounds the exact mean of n_terms values of data_t into
+    result_t once, although the pool truncates the mean at the accumulator's LSB before the cast.
+
+    With F fraction bits, F = f_in + log2(n) for n = 2^k (the division is exact), else
+    F = max(f_in, f_out + 1) + ceil(log2 n): the result type's rounding boundaries lie on the
+    2^-(f_out+1) grid, and a mean S/n not on one is at least 2^-max(f_in, f_out+1) / n > 2^-F away
+    from it, so the truncation never crosses one. The integer bits are those of the exact sum
+    (sum_accum_type). ValueError when that needs more than MAX_WIDTH bits."""
+    n = n_terms
+    if n & (n - 1) == 0:
+        frac = data_t.frac + ceil_log2(n)
+    else:
+        frac = max(data_t.frac, result_t.frac + 1) + ceil_log2(n)
+    exact = sum_accum_type(data_t, n)
+    return _result(exact.width + frac - data_t.frac, exact.integer, exact.signed, False)
+

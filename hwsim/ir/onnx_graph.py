@@ -38,7 +38,7 @@ from typing import Mapping
 import numpy as np
 
 from hwsim.ir.graph import Graph, Layer
-from hwsim.ir.onnx_reader import ONNX_DOMAINS, QUANT_DOMAINS, SUPPORTED, _clean, layer_base_name  # noqa: F401
+from hwsim.ir.onnx_reader import SUPPORTED, _clean, layer_base_name  # noqa: F401  (SUPPORTED, layer_base_name: re-exported)
 from hwsim.util.errors import InputError, first_line
 
 

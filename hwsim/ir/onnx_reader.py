@@ -9,14 +9,15 @@ import re
 
 import numpy as np
 
-from hwsim.ir.graph import (Add, AvgPool2d, Concat, Conv2d, Dense, DepthwiseConv2d, Dropout, Flatten,
-                            GlobalAvgPool, Input, Layer, MaxPool2d, ReLU, ReLU6)
+from hwsim.ir.graph import (Add, AvgPool2d, Concat, Dropout, Flatten, GlobalAvgPool, Input, Layer, MaxPool2d,
+                            ReLU, ReLU6)
+from hwsim.ir.onnx_inputs import ONNX_DOMAINS, constants as _constants, graph_input as _graph_input, live_nodes as _live_nodes
+from hwsim.ir.onnx_weighted import WeightedOps
 from hwsim.util.errors import InputError, first_line
 
 SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
              "Concat", "Add", "Gemm", "MatMul", "Flatten", "Reshape", "Dropout", "Identity", "Constant",
              "Quant")
-ONNX_DOMAINS = ("", "ai.onnx")
 QUANT_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
 _SUPPORTED_TEXT = ", ".join(SUPPORTED[:-1]) + " and QONNX Quant"
 
@@ -42,7 +43,7 @@ def layer_base_name(node_name: str, op_type: str, index: int) -> str:
     return name or f"{op_type.lower()}_{index}"
 
 
-class _Reader:
+class _Reader(WeightedOps):
     """One pass over the nodes in file order (ONNX requires topological order)."""
 
     def __init__(self, path: str, model, input_shape):
@@ -77,6 +78,10 @@ class _Reader:
         self.tensor_of["input"] = self.input_name
 
     # --- helpers -----------------------------------------------------------------------------
+    def describe(self, node) -> str:
+        """`node 'name' (Op)`, the way every message names a node."""
+        return _desc(node)
+
     def fail(self, node, what: str):
         raise InputError(f"{self.path}: {_desc(node)}: {what}")
 
@@ -239,59 +244,6 @@ class _Reader:
             self.fail(node, f"pads {pads} are not supported; only symmetric pads [t, l, t, l]")
         return kernel, strides, (pads[0], pads[1])
 
-    def op_Conv(self, node, index):
-        src = self.act(node, 0)
-        if self.rank[node.input[0]] != 4:
-            self.fail(node, "a Conv needs a 4-D NCHW input")
-        w = self.const(node, 1, "weight")
-        b = self.const(node, 2, "bias", optional=True)
-        if w.ndim != 4:
-            self.fail(node, f"a weight of {w.ndim} dimensions is not supported; only 2-D convolutions")
-        kernel, strides, pads = self._window(node)
-        if kernel is not None and tuple(kernel) != w.shape[2:]:
-            self.fail(node, f"kernel_shape {list(kernel)} differs from the weight's {list(w.shape[2:])}")
-        group = int(self.attrs(node).get("group", 1))
-        channels = self._shape(src)[0]
-        f = w.shape[0]
-        if group == 1 and w.shape[1] != channels:
-            self.fail(node, f"its weight reads {w.shape[1]} channels but its input has {channels} "
-                            f"({_nchw(self._shape(src))}); hwsim needs NCHW (channels first)")
-        wq = self.weight_quant.get(node.input[1])
-        if group == 1:
-            make = lambda n: Conv2d(n, (src,), out_channels=f, kernel=w.shape[2:], stride=strides,
-                                    padding=pads, bias=True)
-        elif group == channels and f == channels and w.shape[1] == 1:
-            make = lambda n: DepthwiseConv2d(n, (src,), kernel=w.shape[2:], stride=strides, padding=pads,
-                                             bias=True)
-        else:
-            self.fail(node, f"group={group} over {channels} channels ({f} filters of {w.shape[1]}) is not "
-                            "supported; only group 1, or group = channels with one filter each (depthwise)")
-        bias = np.zeros(f, np.float32) if b is None else np.asarray(b, np.float32).reshape(-1)
-        name = self.new_layer(node, index, make, {"weight": np.asarray(w, np.float32), "bias": bias})
-        self._weight_types(node, name, wq, self.weight_quant.get(node.input[2]) if len(node.input) > 2 else None)
-
-    def op_BatchNormalization(self, node, index):
-        from hwsim.ir.batchnorm import DEFAULT_EPS, fold
-        src = self.act(node, 0)
-        layer = self.by_name.get(src)
-        a = self.attrs(node)
-        if a.get("training_mode", 0):
-            self.fail(node, "training_mode=1 is not supported; export in eval mode")
-        if (layer is None or layer.name != src or layer.kind not in ("conv", "dwconv")
-                or not self.only_reader(node, node.input[0])):
-            self.fail(node, "only a batch norm right after a Conv whose output nothing else reads is "
-                            "supported (it is folded into that Conv)")
-        parts = [self.const(node, i, role) for i, role in enumerate(("scale", "B", "mean", "var"), 1)]
-        wt = self.weights[src]
-        try:
-            w, b = fold(wt["weight"], wt["bias"], *parts, float(a.get("epsilon", DEFAULT_EPS)))
-        except ValueError as e:
-            self.fail(node, str(e))
-        self.weights[src] = {"weight": w, "bias": b}
-        self.src[node.output[0]] = src
-        self.rank[node.output[0]] = 4
-        self.tensor_of[src] = node.output[0]
-
     def _pool(self, node, index, cls, **extra):
         src = self.act(node, 0)
         if self.rank[node.input[0]] != 4:
@@ -348,70 +300,6 @@ class _Reader:
             self.fail(node, f"Add of shapes {_nchw(sa)} and {_nchw(sb)} is not supported; only equal "
                             "shapes (no broadcasting)")
         self.new_layer(node, index, lambda n: Add(n, srcs), rank=self.rank[a])
-
-    def _bias_add(self, node, tensor: str, c):
-        src = self.act(node, 0 if node.input[0] == tensor else 1)
-        layer = self.by_name.get(src)
-        c = np.asarray(c, np.float32)
-        if layer is None or layer.name != src or not layer.has_weights or not self.only_reader(node, tensor):
-            self.fail(node, "Add of a constant is supported only as the bias of the Conv / Gemm / MatMul "
-                            "right before it, whose output nothing else reads")
-        f = self.weights[src]["bias"].shape[0]
-        squeezed = c.reshape(-1) if c.size == f and (c.ndim <= 1 or c.shape[-1] == f or
-                                                      (self.rank[tensor] == 4 and c.shape[-3:] == (f, 1, 1))) else None
-        if squeezed is None:
-            self.fail(node, f"a constant of shape {list(c.shape)} is not a per-channel bias of {f} channels")
-        wt = self.weights[src]
-        self.weights[src] = {"weight": wt["weight"], "bias": wt["bias"] + squeezed}
-        self.src[node.output[0]] = src
-        self.rank[node.output[0]] = self.rank[tensor]
-        self.tensor_of[src] = node.output[0]
-
-    def _dense_input(self, node) -> str:
-        src = self.act(node, 0)
-        if self.rank[node.input[0]] != 2:
-            self.fail(node, "needs a 2-D input (N, features): put a Flatten before it")
-        return src
-
-    def op_Gemm(self, node, index):
-        src = self._dense_input(node)
-        a = self.attrs(node)
-        if a.get("transA", 0):
-            self.fail(node, "transA=1 is not supported")
-        if a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
-            self.fail(node, f"alpha={a.get('alpha', 1.0):g}, beta={a.get('beta', 1.0):g} are not supported; only 1")
-        w = np.asarray(self.const(node, 1, "B"), np.float32)
-        if w.ndim != 2:
-            self.fail(node, f"B of shape {list(w.shape)} is not a matrix")
-        if not a.get("transB", 0):
-            w = w.T
-        c = self.const(node, 2, "C", optional=True)
-        f = w.shape[0]
-        self._check_features(node, src, w.shape[1])
-        bias = np.zeros(f, np.float32) if c is None else np.asarray(c, np.float32).reshape(-1)
-        if bias.shape != (f,):
-            self.fail(node, f"C of shape {list(np.shape(c))} is not a bias of {f} features")
-        wq = self.weight_quant.get(node.input[1])
-        bq = self.weight_quant.get(node.input[2]) if len(node.input) > 2 else None
-        name = self.new_layer(node, index, lambda n: Dense(n, (src,), out_features=f, bias=True),
-                              {"weight": np.ascontiguousarray(w), "bias": bias}, rank=2)
-        self._weight_types(node, name, wq, bq)
-
-    def _check_features(self, node, src, k: int) -> None:
-        n = math.prod(self._shape(src))
-        if k != n:
-            self.fail(node, f"its matrix reads {k} features but its input has {n}")
-
-    def op_MatMul(self, node, index):
-        src = self._dense_input(node)
-        w = np.asarray(self.const(node, 1, "B"), np.float32)
-        if w.ndim != 2:
-            self.fail(node, f"B of shape {list(w.shape)} is not a matrix")
-        f = w.shape[1]
-        self._check_features(node, src, w.shape[0])
-        name = self.new_layer(node, index, lambda n: Dense(n, (src,), out_features=f, bias=True),
-                              {"weight": np.ascontiguousarray(w.T), "bias": np.zeros(f, np.float32)}, rank=2)
-        self._weight_types(node, name, self.weight_quant.get(node.input[1]), None)
 
     def op_Flatten(self, node, index):
         axis = int(self.attrs(node).get("axis", 1))
@@ -478,71 +366,3 @@ def _desc(node) -> str:
 
 def _nchw(shape) -> str:
     return "x".join(map(str, shape))
-
-
-def _live_nodes(model) -> set[int]:
-    """Indexes of the nodes that the graph's outputs depend on (nodes are in topological order)."""
-    needed = {o.name for o in model.graph.output}
-    live = set()
-    for i in range(len(model.graph.node) - 1, -1, -1):
-        node = model.graph.node[i]
-        if any(o and o in needed for o in node.output):
-            live.add(i)
-            needed.update(t for t in node.input if t)
-    return live
-
-
-def _constants(model) -> dict[str, np.ndarray]:
-    from onnx import numpy_helper
-    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    for node in model.graph.node:
-        if node.op_type == "Constant" and node.domain in ONNX_DOMAINS:
-            for attr in node.attribute:
-                if attr.name == "value":
-                    consts[node.output[0]] = numpy_helper.to_array(attr.t)
-                elif attr.name in ("value_float", "value_int"):
-                    consts[node.output[0]] = np.asarray(attr.f if attr.name == "value_float" else attr.i)
-                elif attr.name in ("value_floats", "value_ints"):
-                    consts[node.output[0]] = np.asarray(list(attr.floats) or list(attr.ints))
-    return consts
-
-
-def _graph_input(path, model, consts, input_shape) -> tuple[str, tuple[int, int, int]]:
-    inputs = [i for i in model.graph.input if i.name not in consts]
-    if len(inputs) != 1:
-        raise InputError(f"{path}: the graph has {len(inputs)} inputs; hwsim needs exactly one (an NCHW image)")
-    if len(model.graph.output) != 1:
-        raise InputError(f"{path}: the graph has {len(model.graph.output)} outputs; hwsim needs exactly one")
-    inp = inputs[0]
-    tt = inp.type.tensor_type
-    if not inp.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11, 16):   # float, f16, f64, bf16
-        raise InputError(f"{path}: input {inp.name!r} is not a float tensor; hwsim needs an NCHW float image")
-    if not tt.HasField("shape"):
-        dims = None
-    else:
-        dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else (d.dim_param or "?")
-                for d in tt.shape.dim]
-        if len(dims) != 4:
-            raise InputError(f"{path}: input {inp.name!r} has {len(dims)} dimensions {dims}; hwsim needs "
-                             "NCHW (4 dimensions)")
-        if isinstance(dims[0], int) and dims[0] != 1:
-            raise InputError(f"{path}: input {inp.name!r} has batch {dims[0]}; hwsim needs batch 1 or a free batch")
-    free = [str(d) for d in (dims or ["?"] * 4) if not isinstance(d, int)]
-    if input_shape is None:
-        if dims is None or free:
-            raise InputError(f"{path}: input {inp.name!r} has free dimensions ({', '.join(free)}) in "
-                             f"{_dims_text(dims)}; give --input-shape CxHxW")
-        return inp.name, tuple(int(d) for d in dims[1:])
-    shape = tuple(int(v) for v in input_shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise InputError(f"{path}: input shape {shape} is not CxHxW")
-    if dims is not None:
-        for axis, (d, s) in enumerate(zip(dims[1:], shape)):
-            if isinstance(d, int) and d != s:
-                raise InputError(f"{path}: --input-shape {_nchw(shape)} disagrees with input {inp.name!r} "
-                                 f"{_dims_text(dims)} at {'CHW'[axis]}")
-    return inp.name, shape
-
-
-def _dims_text(dims) -> str:
-    return "(unknown shape)" if dims is None else "[" + ", ".join(map(str, dims)) + "]"

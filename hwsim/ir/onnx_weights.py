@@ -10,14 +10,11 @@ from hwsim.util.errors import InputError, first_line, oserror_text
 
 
 def _onnx_constants(model) -> dict[str, np.ndarray]:
-    from onnx import numpy_helper
-    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    """The graph's constants (hwsim.ir.onnx_inputs.constants), also through Identity nodes."""
+    from hwsim.ir.onnx_inputs import constants
+    consts = constants(model)
     for node in model.graph.node:  # topological order: one pass resolves Identity chains
-        if node.op_type == "Constant":
-            for attr in node.attribute:
-                if attr.name == "value":
-                    consts[node.output[0]] = numpy_helper.to_array(attr.t)
-        elif node.op_type == "Identity" and node.input[0] in consts:
+        if node.op_type == "Identity" and node.input[0] in consts:
             consts[node.output[0]] = consts[node.input[0]]  # exporters deduplicate equal tensors
     return consts
 

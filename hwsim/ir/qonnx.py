@@ -37,11 +37,8 @@ An average pool (avgpool, gap) whose result and input types Quants give gets an 
 (`precision.layers.<pool>.accum`): hwsim's pools (like the kernels) truncate the mean toward zero at
 the accumulator's LSB before the cast to the result, and the lossless pool accumulator has the
 input's LSB, so a mean finer than that would be rounded twice (truncated, then rounded), where
-qonnx rounds the exact mean once. With F fraction bits, F = f_in + log2(n) for a window of n = 2^k
-values (the division is exact), else F = max(f_in, f_out + 1) + ceil(log2 n), the truncation never
-crosses a rounding boundary of the result type (the boundaries lie on the 2^-(f_out+1) grid, and a
-mean S/n not on one is at least 2^-max(f_in, f_out+1)/n > 2^-F away from it), so the result is the
-exact mean rounded once. The integer bits are those of the exact sum.
+qonnx rounds the exact mean once: the accumulator is hwsim.fixed.rules.mean_accum_type, whose
+fraction bits keep the truncation off every rounding boundary of the result type.
 """
 from __future__ import annotations
 
@@ -112,16 +109,12 @@ def _check_constants(path: str, reader) -> None:
     for node in reader.model.graph.node:
         for i, t in enumerate(node.input):
             if t in reader.weight_quant and i not in WEIGHT_INPUTS.get(node.op_type, ()):
-                raise InputError(f"{path}: {_desc(node)}: its input {t!r} is a quantized constant; only "
+                raise InputError(f"{path}: {reader.describe(node)}: its input {t!r} is a quantized constant; only "
                                  "Conv / Gemm / MatMul weights and biases take a Quant's type")
         if node.op_type == "BatchNormalization" and node.input and reader.src.get(node.input[0]) in reader.layer_quant:
-            raise InputError(f"{path}: {_desc(node)}: it follows layer {reader.src[node.input[0]]!r}, whose "
+            raise InputError(f"{path}: {reader.describe(node)}: it follows layer {reader.src[node.input[0]]!r}, whose "
                              "weights or bias a Quant gives; hwsim would fold it into them, qonnx applies it "
                              "after them: merge it into the layer before quantizing")
-
-
-def _desc(node) -> str:
-    return f"node {node.name or node.output[0]!r} ({node.op_type})"
 
 
 def precision_document(path: str, graph, reader) -> dict:
@@ -159,7 +152,7 @@ def precision_document(path: str, graph, reader) -> dict:
 def _average_accums(path: str, graph, reader, doc: dict) -> None:
     """The accumulators of average pools whose result a Quant gives (module docstring)."""
     from hwsim.fixed import FixedType
-    from hwsim.fixed.rules import ceil_log2, sum_accum_type
+    from hwsim.fixed.rules import mean_accum_type
     layers = doc["layers"]
     for name, types in layers.items():
         layer = graph.layer(name)
@@ -170,16 +163,12 @@ def _average_accums(path: str, graph, reader, doc: dict) -> None:
             continue
         tin, tout = FixedType.parse(tin), FixedType.parse(types["result"])
         n = math.prod(graph.in_shapes(layer)[0][1:]) if layer.kind == "gap" else math.prod(layer.kernel)
-        if n & (n - 1) == 0:
-            frac = tin.frac + ceil_log2(n)
-        else:
-            frac = max(tin.frac, tout.frac + 1) + ceil_log2(n)
-        exact = sum_accum_type(tin, n)
-        width = exact.width + frac - tin.frac
-        if width > MAX_WIDTH:
-            raise InputError(f"{path}: {reader.node_of.get(name, name)}: its accumulator needs {width} bits "
-                             f"to round the mean once into {tout}; hwsim supports {MAX_WIDTH}")
-        types["accum"] = str(FixedType(width, exact.integer, exact.signed))
+        try:
+            acc = mean_accum_type(tin, tout, n)
+        except ValueError as e:
+            raise InputError(f"{path}: {reader.node_of.get(name, name)}: its accumulator, to round the mean "
+                             f"once into {tout}: {e}") from None
+        types["accum"] = str(acc)
 
 
 def _input_type(graph, doc: dict, name: str):
