@@ -237,6 +237,7 @@ def test_fused_statistics_equal_the_two_pass_path_on_every_zoo_net(name, narrow,
     calls = {}
     _counting(monkeypatch, sim_conv, "_epilogue_ref", calls)
     _counting(monkeypatch, sim_ops, "_maxpool_stats", calls)
+    _counting(monkeypatch, simulate, "_concat_into", calls)
     fused = simulate.run(g, x, c, reference=True)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(simulate, "FUSED", False)
@@ -245,6 +246,8 @@ def test_fused_statistics_equal_the_two_pass_path_on_every_zoo_net(name, narrow,
     assert calls.get("_epilogue_ref", 0) > 0          # the fused kernels did run
     if any(l.kind == "maxpool" for l in g.layers):
         assert calls.get("_maxpool_stats", 0) > 0
+    if any(l.kind == "concat" for l in g.layers) and not narrow:    # narrow: the concat casts its inputs
+        assert calls.get("_concat_into", 0) > 0          # convs wrote into the concat's buffer
     assert int((fused.raw != two_pass.raw).sum()) == 0
     assert fused.stats == two_pass.stats
     assert all(s.sqnr_db is not None and s.sq_signal > 0 for s in fused.stats)
@@ -294,3 +297,34 @@ def test_narrow_kernels_equal_the_scalar_loops(quant, ovf, f32, monkeypatch):
     acc, events = accumulate_products(cols, w.reshape(5, -1), acc0, 12, acc_t)
     want = acc.reshape(2, oh, ow, 5).transpose(0, 3, 1, 2)
     assert int((got[0] != want).sum()) == 0 and got[2] == events and events > 0
+
+
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_concat_written_partly_in_place_equals_the_plain_concat(reference, batch, monkeypatch):
+    """hwsim.sim.dest: in each fire module one branch's output is written into the concat's buffer and
+    the other, of another type, is cast into it by the concat (its error rows computed afresh); the
+    output and every statistic equal a run without in-place writes (FUSED off), with 3 workers and
+    shares that split rows."""
+    g = zoo.build("squeezenet_mini")
+    other = {l.name: {"result": "ap_fixed<12,4,AP_RND,AP_SAT>"} for l in g.layers
+             if l.kind == "relu" and "expand3x3" in l.name}
+    assert other
+    c = cfg.load({"precision": {"layers": other}}, g)
+    x = np.random.default_rng(23).normal(0, 2, (batch,) + g.input_shape)
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    monkeypatch.setattr(sim_float, "MIN_SHARE", 7)
+    seen = []
+    f = simulate._concat_into
+
+    def spy(buf, layer, *a):
+        seen.append((set(buf.done), set(layer.inputs)))
+        return f(buf, layer, *a)
+    monkeypatch.setattr(simulate, "_concat_into", spy)
+    fused = simulate.run(g, x, c, reference=reference)
+    assert seen and all(done and done < inputs for done, inputs in seen)    # some in place, some cast
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(simulate, "FUSED", False)
+        plain = simulate.run(g, x, c, reference=reference)
+    assert int((fused.raw != plain.raw).sum()) == 0
+    assert fused.stats == plain.stats

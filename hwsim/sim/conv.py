@@ -19,7 +19,7 @@ import numpy as np
 from hwsim.fixed import FixedType
 from hwsim.sim import reference_conv as sim_float
 from hwsim.fixed.fast import cast_row, rules
-from hwsim.sim.ops import tile_error
+from hwsim.sim.ops import row_error
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, split
 from hwsim.ir.geometry import out_hw
 
@@ -124,24 +124,30 @@ def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
 
 @numba.njit(cache=True, nogil=True)
 def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bias, has_bias,
-                  cv, cy, ref_out, ref_relu):
+                  ow, scales, rows, ref_out, ref_relu):
     """_epilogue for one tile [start, stop) of whole output rows of one image (columns off.. of g),
-    together with the float reference y = gf[oc, t] (+ bias[oc]): the conv's values and y go to
-    cv / cy (O, length) for the statistics, y also to ref_out when that is not empty; with `relu`
-    out and ref_relu get the ReLU's values, else out gets the conv's. Returns the counts as
-    _epilogue."""
+    together with the float reference y = gf[oc, t] (+ bias[oc]), written to ref_out when that is
+    not empty; with `relu` out and ref_relu get the ReLU's values, else out gets the conv's. The
+    error statistics of each output row (sim_ops.row_error, the function error_rows runs) go to
+    rows[0], rows[1] (the conv's, scale scales[0]) and rows[2], rows[3] (the ReLU's), (N, O, OH),
+    while the row is in cache. Returns (the counts as _epilogue, the conv's max error, the ReLU's)."""
     chunks, outs = g.shape[0], g.shape[1]
     length = stop - start
     p = out.shape[2]
     b = start // p                       # a tile lies inside one image
     q0 = start - b * p                   # its first position in the image
+    y0 = q0 // ow
+    nrows = length // ow
     acc = np.empty(length, np.int64)
+    val = np.empty(length, np.int64)
     val2 = np.empty(length, np.int64)
+    y = np.empty(length, np.float32)
+    yr = np.empty(length, np.float32)
     keep = ref_out.shape[0] > 0
     st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    m1 = 0.0
+    m2 = 0.0
     for oc in range(outs):
-        val = cv[oc]
-        y = cy[oc]
         for t in range(length):
             acc[t] = np.int32(g[0, oc, off + t])
         for i in range(1, chunks):
@@ -155,8 +161,17 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bi
         st[2] = max(st[2], mx)
         gr = gf[oc]
         bo = bias[oc]
-        for t in range(length):
-            y[t] = gr[t] + bo if has_bias else gr[t]
+        if has_bias:
+            for t in range(length):
+                y[t] = gr[t] + bo
+        else:
+            for t in range(length):
+                y[t] = gr[t]
+        for r in range(nrows):
+            e, sg, mr = row_error(val[r * ow:(r + 1) * ow], y[r * ow:(r + 1) * ow], scales[0])
+            rows[0][b, oc, y0 + r] = e
+            rows[1][b, oc, y0 + r] = sg
+            m1 = max(m1, mr)
         if keep:
             ro = ref_out[b, oc]
             for t in range(length):
@@ -172,16 +187,22 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bi
             rr = ref_relu[b, oc]
             for t in range(length):
                 v = y[t]
-                rr[q0 + t] = v if (v >= 0 or v != v) else np.float32(0)
+                yr[t] = v if (v >= 0 or v != v) else np.float32(0)
+                rr[q0 + t] = yr[t]
                 ob[q0 + t] = val2[t]
+            for r in range(nrows):
+                e, sg, mr = row_error(val2[r * ow:(r + 1) * ow], yr[r * ow:(r + 1) * ow], scales[1])
+                rows[2][b, oc, y0 + r] = e
+                rows[3][b, oc, y0 + r] = sg
+                m2 = max(m2, mr)
         else:
             for t in range(length):
                 ob[q0 + t] = val[t]
-    return st
+    return st, m1, m2
 
 
 def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
-         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None):
+         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None, dest=None):
     """Lossless conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW): the accumulator is
     (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with `relu_t`, a following ReLU
     (`(relu_t)max(v, 0)`) is applied too and only its output is returned. Returns
@@ -192,6 +213,10 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     float reference's conv (sim_float's tiles and GEMMs) runs in the same shares and the epilogue
     compares the two: a third item (float conv output or None, float ReLU output or None,
     (err, sig, max error) of the conv, the same of the ReLU or None), with sim_ops.error_rows' rows.
+
+    With `dest` = (raw (N, O, OH*OW), float values or None, err (N, O, OH), sig) views (hwsim.sim.dest:
+    a concat's channels), the returned output (the ReLU's, with `relu_t`), its float values and its
+    error rows are written there instead of into new arrays.
 
     The output positions are split among worker threads (whole tiles with `ref`); each runs im2col,
     single-threaded BLAS GEMMs and the epilogue on its slice (one thread pool, no idle BLAS threads
@@ -209,7 +234,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw(h, w, kernel, stride, padding)
     w32 = wm.astype(np.float32)
-    out = np.empty((n, wm.shape[0], oh * ow), np.int64)
+    out = dest[0] if dest is not None else np.empty((n, wm.shape[0], oh * ow), np.int64)
     acc0 = acc0.astype(np.int64)
     relu = relu_t is not None
     if ref is None:
@@ -225,8 +250,13 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         ref_out = np.empty(shape3, np.float32) if (ref[3] or not relu) else none
         ref_relu = np.empty(shape3, np.float32) if relu else none
         rows = [np.empty((n, wm.shape[0], oh)) for _ in range(4 if relu else 2)]
-        err2, sig2 = (rows[2], rows[3]) if relu else (rows[0], rows[1])
-        scale1, scale2 = 2.0 ** -out_t.frac, 2.0 ** -(relu_t.frac if relu else out_t.frac)
+        if dest is not None:         # the output's float values and rows go to the concat's buffers
+            if relu:
+                ref_relu, rows[2], rows[3] = dest[1:]
+            else:
+                ref_out, rows[0], rows[1] = dest[1:]
+        rows_t = tuple(rows) if relu else (rows[0], rows[1], rows[0], rows[1])
+        scales = np.array([2.0 ** -out_t.frac, 2.0 ** -(relu_t.frac if relu else out_t.frac)])
         geom = (kernel, stride, padding)
 
     def part(i):
@@ -244,21 +274,13 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
             return _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0
         st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
         mine = tl[groups[i][0]:groups[i][1]]
-        longest = max(t1 - t0 for t0, t1 in mine)
-        cv_buf = np.empty(wm.shape[0] * longest, np.int64)
         for j, (t0, t1) in enumerate(mine):
             gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
-            cv = cv_buf[:wm.shape[0] * (t1 - t0)].reshape(1, wm.shape[0], t1 - t0)
-            cy = scratch(4, (1, wm.shape[0], t1 - t0))
-            s = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias, has_bias,
-                              cv[0], cy[0], ref_out, ref_relu)
+            s, e1, e2 = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias,
+                                      has_bias, ow, scales, rows_t, ref_out, ref_relu)
             st = s if j == 0 else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
                                             st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
-            # the statistics of the tile's rows while its values are in cache (sim_ops.error_rows')
-            b, q0 = divmod(t0, oh * ow)
-            m1 = max(m1, tile_error(cv, cy, 0, 0, (t1 - t0) // ow, ow, scale1, rows[0], rows[1], b, q0 // ow))
-            if relu:
-                m2 = max(m2, tile_error(out, ref_relu, b, q0, (t1 - t0) // ow, ow, scale2, err2, sig2, b, q0 // ow))
+            m1, m2 = max(m1, e1), max(m2, e2)
         return st, m1, m2
 
     with single_threaded_blas():

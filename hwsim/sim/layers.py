@@ -112,11 +112,12 @@ def _conv(graph, layer, lc, ins):
     return np.ascontiguousarray(out), ev
 
 
-def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None):
+def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None, dest=None):
     """A lossless conv (and the ReLU after it, when `relu_lc` is given) through sim_conv's exact
     float32 path: (output, conv events, ReLU events), or None when that path does not apply. With
     a ReLU the output is the ReLU's; the conv's own values exist only in its events. With `ref`
-    (the float reference's input) the events also carry the reference's values and statistics."""
+    (the float reference's input) the events also carry the reference's values and statistics.
+    `dest`: views that receive the output (sim_conv.conv's; a concat's channels)."""
     if relu_lc is not None and relu_lc.inputs[0] != lc.result:
         return None
     if not lc.accum_lossless:
@@ -127,7 +128,8 @@ def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None):
     fw = graph.weights[layer.name]
     fref = None if ref is None else (ref, fw["weight"], fw.get("bias"), relu_lc is None)
     fast = sim_conv.conv(x, wr, acc0, acc_t.frac - product_frac(tin, lc.weight), layer.kernel, layer.stride,
-                         layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None, fref)
+                         layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None, fref,
+                         dest)
     if fast is None:
         return None
     out, st = fast[:2]

@@ -104,11 +104,18 @@ def prepare(w: np.ndarray, b):
 
 
 def tile_gemm(x, wm, geom, oh, ow, start, stop, slot: int = 2) -> np.ndarray:
-    """The float32 GEMM of one tile: (O, stop - start) in a reusable scratch buffer. Every caller of
-    the float convolution goes through here, so equal tiles give equal values."""
+    """The float32 GEMM of one tile (whole rows of one image): (O, stop - start) in a reusable
+    scratch buffer. Every caller of the float convolution goes through here, so equal tiles give
+    equal values."""
     (kh, kw), (sh, sw), (ph, pw) = geom
-    cols = scratch(slot, (wm.shape[1], stop - start))
-    im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols)
+    if (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0):
+        # a pointwise conv's columns are the input itself: the tile's positions of its image (a
+        # strided view, which BLAS reads in place)
+        b, q0 = divmod(start, oh * ow)
+        cols = x[b].reshape(x.shape[1], oh * ow)[:, q0:q0 + stop - start]
+    else:
+        cols = scratch(slot, (wm.shape[1], stop - start))
+        im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols)
     g = scratch(slot + 1, (wm.shape[0], stop - start))
     np.matmul(wm, cols, out=g)
     return g

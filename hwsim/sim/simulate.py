@@ -57,6 +57,7 @@ from hwsim.spec import config as cfg
 from hwsim.fixed import FixedType
 from hwsim.fixed.fast import quantize_counted
 from hwsim.ir.graph import Graph
+from hwsim.sim import dest as _dest
 from hwsim.sim.layers import LAYERS, conv_fast as _conv_fast, dwconv_fast as _dwconv_fast
 from hwsim.sim.ops import error_rows, maxpool, min_max, total
 
@@ -129,6 +130,8 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
     rows: dict = {}             # error_rows' figures of each layer, for a concat of unchanged inputs
     stats, kept = [], {}
     fused = None            # a ReLU computed together with the conv before it
+    slots = _dest.slots(graph, config) if FUSED and x.shape[0] else {}
+    bufs: dict[str, _dest.Buffer] = {}     # concat outputs being written in place (hwsim.sim.dest)
     for i, layer in enumerate(graph.layers):
         lc = config[layer.name]
         if fused is not None:
@@ -138,17 +141,31 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
             raw, ev = _input(lc.result, x)
             if reference:
                 ev["ref"] = x.astype(np.float32)
+        elif layer.name in bufs:
+            raw, ev = _concat_into(bufs.pop(layer.name), layer, lc, [vals[s] for s in layer.inputs],
+                                   [refs[s] for s in layer.inputs] if reference else None, rows)
         else:
             ins = [vals[s] for s in layer.inputs]
             rins = [refs[s] for s in layer.inputs] if reference else None
             relu = _fusable_relu(graph, i, uses) if not (keep or (reference and not FUSED)) else None
-            raw, ev, fused = _layer(graph, layer, lc, ins, rins, config[relu.name] if relu is not None else None)
+            slot = slots.get(relu.name if relu is not None else layer.name) if layer.kind == "conv" else None
+            views = None
+            if slot is not None:
+                if slot.concat not in bufs:
+                    bufs[slot.concat] = _dest.buffer(graph, slot.concat, x.shape[0], reference)
+                views = bufs[slot.concat].views(slot)
+            raw, ev, fused = _layer(graph, layer, lc, ins, rins, config[relu.name] if relu is not None else None,
+                                    views)
         if reference:
             ev = _with_reference(graph, layer, lc, raw, ev, [refs[s] for s in layer.inputs], rows)
             refs[layer.name] = ev["ref"]
             rows[layer.name] = ev["rows"]
         if raw is not None:
             vals[layer.name] = raw
+            slot = slots.get(layer.name)
+            if slot is not None and slot.concat in bufs and np.may_share_memory(raw, bufs[slot.concat].raw):
+                # written in place: the concat takes these channels as they are
+                bufs[slot.concat].done[layer.name] = (tuple(ev["minmax"]), ev["rows"][2] if reference else 0.0)
         if keep:
             kept[layer.name] = raw
         stats.append(_stats(layer, lc, raw, ev))
@@ -163,12 +180,13 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
 FUSED = True    # statistics from the kernels' epilogues; False runs the two-pass path (tests compare)
 
 
-def _layer(graph, layer, lc, ins, rins, relu_lc):
+def _layer(graph, layer, lc, ins, rins, relu_lc, views=None):
     """(raw, events, the fused ReLU's (raw, events) or None) of one layer; with the float
-    reference's inputs `rins` (and FUSED), the fast kernels also give its values and statistics."""
+    reference's inputs `rins` (and FUSED), the fast kernels also give its values and statistics.
+    `views`: a concat's channels for a conv's output (hwsim.sim.dest), used when its fast path runs."""
     fuse_ref = rins is not None and FUSED
     if layer.kind == "conv":
-        fast = _conv_fast(graph, layer, lc, ins[0], relu_lc, rins[0] if fuse_ref else None)
+        fast = _conv_fast(graph, layer, lc, ins[0], relu_lc, rins[0] if fuse_ref else None, views)
         if fast is not None:
             out, ev, relu_ev = fast
             return (None, ev, (out, relu_ev)) if relu_lc is not None else (out, ev, None)
@@ -185,6 +203,38 @@ def _layer(graph, layer, lc, ins, rins, relu_lc):
                              "rows": fast[2][1]}, None
     raw, ev = LAYERS[layer.kind](graph, layer, lc, ins)
     return raw, ev, None
+
+
+def _concat_into(buf, layer, lc, ins, rins, rows):
+    """A concat whose buffer some inputs were written into in place (hwsim.sim.dest): the other
+    inputs are cast into their channels (with the reference, their float values too, and their
+    error rows: those of the input when its type is the result's, else a pass of error_rows on the
+    cast values; rows are per (n, c, y), so these equal error_rows over the whole output)."""
+    c0, overflows, lo, hi, max_err = 0, 0, None, None, 0.0
+    for k, (s, raw, t) in enumerate(zip(layer.inputs, ins, lc.inputs)):
+        ch = raw.shape[1]
+        sl = slice(c0, c0 + ch)
+        if s in buf.done:
+            (mn, mx), err = buf.done[s]
+        else:
+            part, cnt = (raw, 0) if t == lc.result else lc.result.cast_counted(raw, t)
+            buf.raw[:, sl] = part
+            overflows += cnt
+            mn, mx = min_max(part) if part.size else (lo, hi)
+            if rins is not None:
+                buf.ref[:, sl] = rins[k]
+                r = rows[s] if t == lc.result else error_rows(part, rins[k], lc.result.frac)
+                buf.err[:, sl], buf.sig[:, sl], err = r
+            else:
+                err = 0.0
+        if mn is not None:
+            lo, hi = (mn, mx) if lo is None else (min(lo, mn), max(hi, mx))
+        max_err = max(max_err, err)
+        c0 += ch
+    ev = {"overflows": overflows, "minmax": (lo, hi)}
+    if rins is not None:
+        ev.update(ref=buf.ref, rows=(buf.err, buf.sig, max_err))
+    return buf.raw, ev
 
 
 def _with_reference(graph, layer, lc, raw, ev, rins, rows):
