@@ -328,3 +328,42 @@ def test_a_concat_written_partly_in_place_equals_the_plain_concat(reference, bat
         plain = simulate.run(g, x, c, reference=reference)
     assert int((fused.raw != plain.raw).sum()) == 0
     assert fused.stats == plain.stats
+
+
+def _chunks_by_cumsum(mag, limit=2 ** 24, most=sim_conv.MAX_CHUNKS):
+    """The chunking rule written out with cumulative sums: each chunk ends at the last column whose
+    running sum stays within the limit for every row."""
+    if mag.max(initial=0) > limit:
+        return None
+    cum = np.concatenate([np.zeros((mag.shape[0], 1), np.int64), np.cumsum(mag, axis=1)], axis=1)
+    bounds = [0]
+    while bounds[-1] < mag.shape[1]:
+        t0 = bounds[-1]
+        reach = (cum[:, t0 + 1:] - cum[:, t0:t0 + 1]).max(axis=0)
+        bounds.append(t0 + int(np.searchsorted(reach, limit, side="right")))
+        if len(bounds) > most + 1:
+            return None
+    return bounds
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_column_chunks_equal_the_cumulative_sum_rule(seed):
+    """sim_conv's one-pass greedy chunking against the rule written with cumulative sums: the same
+    boundaries, the same refusals (a column over 2**24 alone, more than MAX_CHUNKS chunks)."""
+    rng = np.random.default_rng(seed)
+    o, k = int(rng.integers(1, 40)), int(rng.integers(0, 300))
+    wabs = np.abs(rng.integers(-2 ** 8, 2 ** 8, (o, k)))
+    rowmax = rng.integers(0, 2 ** int(rng.integers(10, 17)), k)
+    if seed == 0 and k:
+        rowmax[k // 2] = 2 ** 23          # one column alone near the limit
+    if seed == 1 and k:
+        wabs[0, 0], rowmax[0] = 2 ** 8, 2 ** 17     # a column alone over it
+    if seed == 2:
+        wabs[0], rowmax[:] = 2 ** 8 - 1, 2 ** 16    # every column nearly 2**24: one chunk each, too many
+    mag = wabs * rowmax
+    want = _chunks_by_cumsum(mag)
+    assert sim_conv.column_chunks(np.ascontiguousarray(wabs.T), rowmax) == want
+    assert sim_conv.chunk_bounds(mag) == want
+    if (seed == 1 and k) or (seed == 2 and k > sim_conv.MAX_CHUNKS):
+        assert want is None
+    assert seed != 2 or k > sim_conv.MAX_CHUNKS

@@ -29,20 +29,51 @@ MAX_CHUNKS = 64
 
 def chunk_bounds(mag: np.ndarray) -> list[int] | None:
     """Column boundaries [0, b1, ..., K] such that, for every row of `mag` (O, K; int64 bounds
-    on |w * x| per weight), each chunk's sum is at most 2**24. None when one column exceeds it."""
-    k = mag.shape[1]
-    if mag.max(initial=0) > F32_EXACT:
-        return None
-    cum = np.zeros((mag.shape[0], k + 1), np.int64)
-    np.cumsum(mag, axis=1, out=cum[:, 1:])
-    bounds = [0]
-    while bounds[-1] < k:
-        t0 = bounds[-1]
-        reach = (cum[:, t0 + 1:] - cum[:, t0:t0 + 1]).max(axis=0)   # nondecreasing in the end column
-        bounds.append(t0 + int(np.searchsorted(reach, F32_EXACT, side="right")))
-        if len(bounds) > MAX_CHUNKS + 1:
-            return None
-    return bounds
+    on |w * x| per weight), each chunk's sum is at most 2**24: each chunk as long as it can be.
+    None when one column exceeds it, or more than MAX_CHUNKS chunks would be needed."""
+    return column_chunks(np.ascontiguousarray(mag.T), np.ones(mag.shape[1], np.int64))
+
+
+def column_chunks(wabs_t: np.ndarray, rowmax: np.ndarray) -> list[int] | None:
+    """chunk_bounds of mag = wabs_t.T * rowmax (wabs_t: |weights| (K, O); rowmax: max |x| per
+    column), in one pass over the weights."""
+    cuts = np.empty(MAX_CHUNKS + 1, np.int64)
+    k = _column_chunks(wabs_t, np.ascontiguousarray(rowmax, np.int64), cuts)
+    return None if k < 0 else [int(v) for v in cuts[:k + 1]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _column_chunks(wabs_t, rowmax, cuts):
+    """Greedy chunks of the columns t (rows of wabs_t): a chunk ends before the first column that
+    would take some output's sum of wabs_t[t, o] * rowmax[t] past 2**24. Writes the boundaries to
+    cuts and returns the number of chunks, or -1 (a column alone exceeds 2**24, or too many)."""
+    k, outs = wabs_t.shape
+    lim = np.int64(F32_EXACT)
+    s = np.zeros(outs, np.int64)
+    cuts[0] = 0
+    n = 0
+    for t in range(k):
+        r = rowmax[t]
+        over = False
+        for o in range(outs):
+            v = wabs_t[t, o] * r
+            if v > lim:
+                return -1
+            over |= s[o] + v > lim
+        if over:                  # column t starts a new chunk
+            n += 1
+            if n >= MAX_CHUNKS:
+                return -1
+            cuts[n] = t
+            for o in range(outs):
+                s[o] = wabs_t[t, o] * r
+        else:
+            for o in range(outs):
+                s[o] += wabs_t[t, o] * r
+    if k > 0:
+        n += 1
+        cuts[n] = k
+    return n
 
 
 @numba.njit(cache=True, nogil=True)
@@ -228,6 +259,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     x = np.ascontiguousarray(x)
     wm = wr.reshape(wr.shape[0], -1)
     wabs = np.abs(wm)
+    wabs_t = np.ascontiguousarray(wabs.T)
     if wabs.max(initial=0) >= F32_EXACT:
         return None
     n, c, h, w = x.shape
@@ -259,24 +291,32 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         scales = np.array([2.0 ** -out_t.frac, 2.0 ** -(relu_t.frac if relu else out_t.frac)])
         geom = (kernel, stride, padding)
 
-    def part(i):
-        start, stop = cuts[i]
+    def fixed_gemm(start, stop):
+        """The exact float32 GEMMs of positions [start, stop): (chunks, O, stop - start), or None."""
         cols = scratch(0, (wm.shape[1], stop - start))
         rowmax = np.empty(wm.shape[1], np.int64)
         _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
-        bounds = chunk_bounds(wabs * rowmax) if rowmax.max(initial=0) < F32_EXACT else None
+        bounds = column_chunks(wabs_t, rowmax) if rowmax.max(initial=0) < F32_EXACT else None
         if bounds is None:
             return None
         g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
         for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             np.matmul(w32[:, a:b], cols[a:b], out=g[j])
+        return g
+
+    def part(i):
+        start, stop = cuts[i]
         if ref is None:
-            return _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0
+            g = fixed_gemm(start, stop)
+            return None if g is None else (_epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0)
+        # tile by tile, so that both GEMMs' results are still in cache for the epilogue
         st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
-        mine = tl[groups[i][0]:groups[i][1]]
-        for j, (t0, t1) in enumerate(mine):
+        for j, (t0, t1) in enumerate(tl[groups[i][0]:groups[i][1]]):
+            g = fixed_gemm(t0, t1)
+            if g is None:
+                return None
             gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
-            s, e1, e2 = _epilogue_ref(g, t0 - start, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias,
+            s, e1, e2 = _epilogue_ref(g, 0, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias,
                                       has_bias, ow, scales, rows_t, ref_out, ref_relu)
             st = s if j == 0 else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
                                             st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
