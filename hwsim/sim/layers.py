@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim.sim import conv as sim_conv, narrow as sim_narrow
+from hwsim.sim import average as sim_average, conv as sim_conv, narrow as sim_narrow
 from hwsim.fixed import FixedType
 from hwsim.fixed.fast import div_trunc
 from hwsim.fixed.rules import add_type, carrier, product_frac
@@ -318,12 +318,16 @@ def _maxpool(graph, layer, lc, ins):
 
 
 def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tuple[np.ndarray, int]:
-    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays)."""
+    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays). An explicit
+    accum_t runs sim_average's numba kernel; this loop is its reference and covers what it does not."""
     if lossless:
         total = np.zeros(terms[0].shape, np.int64)
         for t in terms:
             total += t
         return total << (acc_t.frac - tin.frac), 0
+    fast = sim_average.sum_in_accum(terms, tin, acc_t)
+    if fast is not None:
+        return fast
     st = add_type(acc_t, acc_t)
     acc = np.zeros(terms[0].shape, np.int64)
     events = 0
