@@ -107,7 +107,7 @@ def test_fast_conv_fused_relu_with_its_own_cast():
     conv, n1 = _conv_expect(x, w, np.zeros(4, np.int64), 0, 1, 1, acc_t, out_t)
     relu, n2 = relu_t.cast_counted(np.maximum(conv, 0), out_t)
     assert int((out != relu).sum()) == 0 and n1 > 0 and n2 > 0
-    assert stats == [n1, conv.min(), conv.max(), n2, relu.min(), relu.max()]
+    assert stats == [n1, conv.min(), conv.max(), n2, relu.min(), relu.max(), 0]    # lossless: no accumulator events
 
 
 def test_fast_conv_declines_terms_past_float32_and_the_simulator_stays_exact():
@@ -367,3 +367,33 @@ def test_column_chunks_equal_the_cumulative_sum_rule(seed):
     if (seed == 1 and k) or (seed == 2 and k > sim_conv.MAX_CHUNKS):
         assert want is None
     assert seed != 2 or k > sim_conv.MAX_CHUNKS
+
+
+@pytest.mark.parametrize("accum, fast", [("ap_fixed<22,5,AP_TRN,AP_WRAP>", True),     # wraps, events counted
+                                         ("ap_fixed<26,9,AP_RND,AP_SAT>", True),      # saturating, never reached
+                                         ("ap_fixed<21,4,AP_TRN,AP_SAT_SYM>", False)])  # saturating, might be
+@pytest.mark.parametrize("reference", [False, True])
+def test_explicit_accumulators_with_unrounded_products_take_the_float32_path(accum, fast, reference, monkeypatch):
+    """An accum_t with at least the products' fraction bits (17 here): the float32 exact GEMM path
+    with the wrap in its epilogue, or a saturating one where the columns' bound proves it never acts,
+    equals the general path (sim_conv switched off) value for value and statistic for statistic;
+    where the bound fails the general path decides. With the reference, the fused statistics equal
+    the two-pass ones."""
+    g = zoo.build("squeezenet_mini")
+    c = cfg.load({"precision": {"default": {"accum": accum}}}, g)
+    x = np.random.default_rng(24).normal(0, 2, (3,) + g.input_shape)
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    calls = {}
+    _counting(monkeypatch, sim_conv, "_epilogue_ref" if reference else "_epilogue", calls)
+    got = simulate.run(g, x, c, reference=reference)
+    assert (sum(calls.values()) > 0) == fast
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sim_conv, "conv", lambda *a, **k: None)
+        general = simulate.run(g, x, c, reference=reference)
+        if reference:
+            m.setattr(simulate, "FUSED", False)
+            assert simulate.run(g, x, c, reference=True).stats == general.stats
+    assert int((got.raw != general.raw).sum()) == 0
+    assert got.stats == general.stats
+    if "WRAP" in accum:
+        assert sum(s.accum_overflows for s in got.stats) > 0

@@ -19,6 +19,7 @@ import numpy as np
 from hwsim.fixed import FixedType
 from hwsim.sim import reference_conv as sim_float
 from hwsim.fixed.fast import cast_row, rules
+from hwsim.fixed.rules import carrier
 from hwsim.sim.ops import row_error
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, split
 from hwsim.ir.geometry import out_hw
@@ -118,15 +119,16 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax):
 
 
 @numba.njit(cache=True, nogil=True)
-def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
+def _epilogue(g, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start, stop, out):
     """v = cast1(sum_i g[i, oc, col - start] << s1 + acc0[oc]) for the positions col = (n, pos) in
-    [start, stop); out[n, oc, pos] = v, or cast2(max(v, 0)) when `relu`. Returns the overflow count,
-    min and max of v, then the same for the ReLU values."""
+    [start, stop), the accumulator first wrapped into accum_t by wrap_rules when `wrap`;
+    out[n, oc, pos] = v, or cast2(max(v, 0)) when `relu`. Returns the overflow count, min and max of
+    v, then the same for the ReLU values, then the accumulator values that wrapped."""
     chunks, outs, length = g.shape
     p = out.shape[2]
     acc = np.empty(length, np.int64)
     val = np.empty(length, np.int64)
-    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3], 0], np.int64)
     for oc in range(outs):
         for t in range(length):      # exact float32 integers below 2**24: int32 converts them
             acc[t] = np.int32(g[0, oc, t])
@@ -135,6 +137,9 @@ def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
                 acc[t] += np.int32(g[i, oc, t])
         for t in range(length):
             acc[t] = (acc[t] << s1) + acc0[oc]
+        if wrap:
+            c, _, _ = cast_row(acc, acc, wrap_rules)
+            st[6] += c
         c, mn, mx = cast_row(acc, val, cast1)
         st[0] += c
         st[1] = min(st[1], mn)
@@ -154,8 +159,8 @@ def _epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bias, has_bias,
-                  ow, scales, rows, ref_out, ref_relu):
+def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start, stop, out, gf, bias,
+                  has_bias, ow, scales, rows, ref_out, ref_relu):
     """_epilogue for one tile [start, stop) of whole output rows of one image (columns off.. of g),
     together with the float reference y = gf[oc, t] (+ bias[oc]), written to ref_out when that is
     not empty; with `relu` out and ref_relu get the ReLU's values, else out gets the conv's. The
@@ -175,7 +180,7 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bi
     y = np.empty(length, np.float32)
     yr = np.empty(length, np.float32)
     keep = ref_out.shape[0] > 0
-    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3]], np.int64)
+    st = np.array([0, cast1[4], cast1[3], 0, cast2[4], cast2[3], 0], np.int64)
     m1 = 0.0
     m2 = 0.0
     for oc in range(outs):
@@ -186,6 +191,9 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bi
                 acc[t] += np.int32(g[i, oc, off + t])
         for t in range(length):
             acc[t] = (acc[t] << s1) + acc0[oc]
+        if wrap:
+            c, _, _ = cast_row(acc, acc, wrap_rules)
+            st[6] += c
         c, mn, mx = cast_row(acc, val, cast1)
         st[0] += c
         st[1] = min(st[1], mn)
@@ -232,13 +240,32 @@ def _epilogue_ref(g, off, acc0, s1, cast1, relu, cast2, start, stop, out, gf, bi
     return st, m1, m2
 
 
+def _never_saturates(wabs, rowmax, acc0, s1: int, acc_t: FixedType) -> bool:
+    """Whether every partial sum of every output stays inside acc_t's range: |acc0| + (sum over the
+    terms of |w| * max |x| of the term's column) << s1 bounds them all. The products are below 2**48
+    (both factors below 2**24), so an int64 sum of fewer than 2**13 of them is exact."""
+    if wabs.shape[1] >= 2 ** 13:
+        return False
+    per = wabs @ rowmax
+    if int(per.max(initial=0)).bit_length() + s1 > 62:
+        return False
+    return int(((per << s1) + np.abs(acc0)).max(initial=0)) <= acc_t.raw_max
+
+
 def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, stride, padding,
-         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None, dest=None):
-    """Lossless conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW): the accumulator is
-    (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with `relu_t`, a following ReLU
-    (`(relu_t)max(v, 0)`) is applied too and only its output is returned. Returns
-    (out, stats) with stats = [overflows, min, max] of the conv values, then of the ReLU values;
-    or None when the fast path does not apply.
+         acc_t: FixedType, out_t: FixedType, relu_t: FixedType | None = None, ref=None, dest=None,
+         accum: str = "lossless"):
+    """Conv of raw NCHW `x` with raw weights `wr` (O, C, KH, KW) whose products enter accum_t
+    unrounded: the accumulator is (sum x*w) << s1 + acc0 in acc_t, then cast to out_t; with
+    `relu_t`, a following ReLU (`(relu_t)max(v, 0)`) is applied too and only its output is returned.
+    Returns (out, stats) with stats = [overflows, min, max] of the conv values, then of the ReLU
+    values, then the accumulator overflow events; or None when the fast path does not apply.
+
+    `accum` says what acc_t does to the exact sum: "lossless" (nothing, by construction); "wrap"
+    (AP_WRAP: wrap-around addition is associative, so one wrap of the exact sum equals a wrap at
+    every step, and the events are the outputs whose sum left the range); "saturate" (a saturating
+    acc_t: exact while |acc0| + sum |x*w| stays inside the range for every output, checked per job
+    from the columns' max |x|, so no step can saturate and there are no events; None otherwise).
 
     With `ref` = (float32 input, float weight, float bias or None, keep the conv's float output) the
     float reference's conv (sim_float's tiles and GEMMs) runs in the same shares and the epilogue
@@ -254,7 +281,9 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     spinning)."""
     cast1 = rules(acc_t, out_t)
     cast2 = rules(out_t, relu_t) if relu_t is not None else cast1
-    if cast1 is None or cast2 is None or s1 < 0 or x.size == 0 or acc_t.width > 62:
+    wrap = accum == "wrap"
+    wrap_rules = rules(carrier(acc_t.frac), acc_t) if wrap else cast1
+    if cast1 is None or cast2 is None or wrap_rules is None or s1 < 0 or x.size == 0 or acc_t.width > 62:
         return None
     x = np.ascontiguousarray(x)
     wm = wr.reshape(wr.shape[0], -1)
@@ -297,7 +326,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         rowmax = np.empty(wm.shape[1], np.int64)
         _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
         bounds = column_chunks(wabs_t, rowmax) if rowmax.max(initial=0) < F32_EXACT else None
-        if bounds is None:
+        if bounds is None or (accum == "saturate" and not _never_saturates(wabs, rowmax, acc0, s1, acc_t)):
             return None
         g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
         for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
@@ -308,18 +337,18 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         start, stop = cuts[i]
         if ref is None:
             g = fixed_gemm(start, stop)
-            return None if g is None else (_epilogue(g, acc0, s1, cast1, relu, cast2, start, stop, out), 0.0, 0.0)
+            return None if g is None else (_epilogue(g, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start, stop, out), 0.0, 0.0)
         # tile by tile, so that both GEMMs' results are still in cache for the epilogue
-        st, m1, m2 = np.zeros(6, np.int64), 0.0, 0.0
+        st, m1, m2 = np.zeros(7, np.int64), 0.0, 0.0
         for j, (t0, t1) in enumerate(tl[groups[i][0]:groups[i][1]]):
             g = fixed_gemm(t0, t1)
             if g is None:
                 return None
             gf = sim_float.tile_gemm(xf, wf, geom, oh, ow, t0, t1)
-            s, e1, e2 = _epilogue_ref(g, 0, acc0, s1, cast1, relu, cast2, t0, t1, out, gf, bias,
+            s, e1, e2 = _epilogue_ref(g, 0, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, t0, t1, out, gf, bias,
                                       has_bias, ow, scales, rows_t, ref_out, ref_relu)
             st = s if j == 0 else np.array([st[0] + s[0], min(st[1], s[1]), max(st[2], s[2]),
-                                            st[3] + s[3], min(st[4], s[4]), max(st[5], s[5])])
+                                            st[3] + s[3], min(st[4], s[4]), max(st[5], s[5]), st[6] + s[6]])
             m1, m2 = max(m1, e1), max(m2, e2)
         return st, m1, m2
 
@@ -329,7 +358,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         return None
     st = np.array([p[0] for p in parts])
     stats = [int(st[:, 0].sum()), int(st[:, 1].min()), int(st[:, 2].max()),
-             int(st[:, 3].sum()), int(st[:, 4].min()), int(st[:, 5].max())]
+             int(st[:, 3].sum()), int(st[:, 4].min()), int(st[:, 5].max()), int(st[:, 6].sum())]
     out = out.reshape(n, -1, oh, ow)
     if ref is None:
         return out, stats

@@ -113,15 +113,18 @@ def _conv(graph, layer, lc, ins):
 
 
 def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None, dest=None):
-    """A lossless conv (and the ReLU after it, when `relu_lc` is given) through sim_conv's exact
-    float32 path: (output, conv events, ReLU events), or None when that path does not apply. With
-    a ReLU the output is the ReLU's; the conv's own values exist only in its events. With `ref`
-    (the float reference's input) the events also carry the reference's values and statistics.
-    `dest`: views that receive the output (sim_conv.conv's; a concat's channels)."""
+    """A conv whose products enter accum_t unrounded (lossless, wrapping, or saturating where that
+    provably never acts: `_gemm_path`), and the ReLU after it when `relu_lc` is given, through
+    sim_conv's exact float32 path; any other accumulator through sim_narrow's kernels (not with the
+    reference). (output, conv events, ReLU events), or None when no fast path applies. With a ReLU
+    the output is the ReLU's; the conv's own values exist only in its events. With `ref` (the float
+    reference's input) the events also carry the reference's values and statistics. `dest`: views
+    that receive the output (sim_conv.conv's; a concat's channels)."""
     if relu_lc is not None and relu_lc.inputs[0] != lc.result:
         return None
-    if not lc.accum_lossless:
-        return None if (ref is not None or _gemm_path(lc)) else _narrow_fast(graph, layer, lc, x, relu_lc)
+    if not _gemm_path(lc):
+        return None if ref is not None else _narrow_fast(graph, layer, lc, x, relu_lc)
+    accum = "lossless" if lc.accum_lossless else ("wrap" if _wraps_exactly(lc) else "saturate")
     wr, br, w_ovf = _weights(graph, layer, lc)
     tin, acc_t = lc.inputs[0], lc.accum
     acc0 = _acc0(lc, br, wr.shape[0])
@@ -129,11 +132,12 @@ def conv_fast(graph, layer, lc, x, relu_lc=None, ref=None, dest=None):
     fref = None if ref is None else (ref, fw["weight"], fw.get("bias"), relu_lc is None)
     fast = sim_conv.conv(x, wr, acc0, acc_t.frac - product_frac(tin, lc.weight), layer.kernel, layer.stride,
                          layer.padding, acc_t, lc.result, relu_lc.result if relu_lc is not None else None, fref,
-                         dest)
+                         dest, accum)
     if fast is None:
         return None
     out, st = fast[:2]
-    conv_ev = {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size}
+    conv_ev = {"overflows": st[0], "weight_overflows": w_ovf, "minmax": st[1:3], "count": out.size,
+               "accum_overflows": st[6]}
     relu_ev = {"overflows": st[3], "minmax": st[4:6]}
     if ref is not None:
         floats = fast[2]

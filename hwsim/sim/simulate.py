@@ -34,9 +34,11 @@ the C++ kernels in templates/kernels do (tests compare them integer for integer)
 - add:     `(result_t)(a + b)` with the exact ap_fixed sum.
 - dropout, flatten: identity (then cast to the result type).
 
-Execution: lossless convolutions run as exact float32 GEMMs with a fused cast epilogue (sim_conv),
-explicit accumulators through sim_narrow's exact kernels, and a conv's ReLU is folded into the
-epilogue when `keep` does not need the conv's own output; a depthwise conv whose accumulator is
+Execution: lossless convolutions, and those whose products enter an explicit accum_t unrounded
+(wrapping, or saturating where a bound proves it never acts), run as exact float32 GEMMs with a fused
+cast epilogue (sim_conv), other explicit accumulators through sim_narrow's exact kernels, and a
+conv's ReLU is folded into the epilogue when `keep` does not need the conv's own output; a conv whose
+output only a concat reads writes into the concat's buffer (hwsim.sim.dest); a depthwise conv whose accumulator is
 lossless, wraps exactly or provably never saturates sums all channels' taps at once in exact int64
 (layers.dwconv_fast; the general path runs the conv's general path channel by channel); input
 quantization and max pooling use
