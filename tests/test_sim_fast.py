@@ -178,6 +178,26 @@ def test_maxpool_kernel_equals_window_max_then_cast(size, k, s, p, monkeypatch):
     assert st == [n, expect.min(), expect.max()]
 
 
+@pytest.mark.parametrize("size,k,s,p", [(7, 3, 2, 0), (9, 2, 2, 1), (13, 3, 1, 1)])
+def test_float_maxpool_lets_a_nan_win_and_keeps_infinities(size, k, s, p, monkeypatch):
+    """The float reference's max pool (the select-based window max) against numpy's window max,
+    which propagates NaN: NaNs at a window's first, middle and last position, and -inf / +inf."""
+    from hwsim.sim.ops import float_maxpool
+    monkeypatch.setattr(threads, "workers", lambda: 3)
+    rng = np.random.default_rng(size + 100)
+    x = rng.normal(0, 3, (2, 4, size, size)).astype(np.float32)
+    x[0, 0, 0, 0] = x[0, 1, size // 2, size // 2] = x[1, 2, size - 1, size - 1] = np.nan
+    x[1, 0, 1, 1], x[1, 1, 2, 0] = -np.inf, np.inf
+    oh = (size + 2 * p - k) // s + 1
+    got = float_maxpool(x, (k, k), (s, s), (p, p), (oh, oh))
+    want = np.empty_like(got)
+    for i in range(oh):
+        for j in range(oh):
+            y0, x0 = i * s - p, j * s - p
+            want[:, :, i, j] = x[:, :, max(y0, 0):min(y0 + k, size), max(x0, 0):min(x0 + k, size)].max(axis=(2, 3))
+    assert np.isnan(got).sum() > 0 and np.array_equal(got, want, equal_nan=True)
+
+
 def test_weight_cache_reuses_read_only_arrays_and_forgets_freed_ones():
     t = FixedType(8, 1)
     a = np.random.default_rng(15).normal(0, 1, 100).astype(np.float32)

@@ -229,16 +229,16 @@ def _pool_row(src, y, kh, kw, sh, sw, ph, pw, lowest, colmax, row):
     y0, y1 = max(y * sh - ph, 0), min(y * sh - ph + kh, h)
     colmax[:] = lowest                   # a window with no position inside src keeps it
     for i in range(y0, y1):              # rows first: a vector max over whole rows
-        for j in range(w):
-            v = src[i, j]
-            if v > colmax[j] or v != v:
-                colmax[j] = v
+        r = src[i]
+        for j in range(w):               # a select, not a branch, so the loop vectorizes
+            v = r[j]
+            c = colmax[j]
+            colmax[j] = v if (v > c) | (v != v) else c
     for xx in range(row.shape[0]):
         m = lowest
         for j in range(max(xx * sw - pw, 0), min(xx * sw - pw + kw, w)):
             v = colmax[j]
-            if v > m or v != v:
-                m = v
+            m = v if (v > m) | (v != v) else m
         row[xx] = m
 
 
