@@ -33,6 +33,7 @@ from hwsim.fixed.rules import carrier
 MIN_SHARE = 64       # output positions per worker share at the least (tests lower it)
 MAX_SHARE = 512      # and at most about this many when there is more work
 BLOCK = 4            # output positions that share each weight load in _dot_rounded
+LANES = 8            # _dot_rounded's terms are padded with zeros to a multiple of this (whole vectors)
 FLOAT32 = True       # _dot_rounded in float32 where that is exact (tests turn it off to cover float64)
 _EXACT = 2.0 ** 53
 
@@ -74,12 +75,14 @@ def _dot4(b0, b1, b2, b3, wr, q, zero):
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _dot_rounded(x, w, scale, q, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, acc):
     """acc[oc, pos - start] = sum over terms t of round(x_t * w[oc, t] * scale) for the positions in
-    [start, stop): w (O, K) raw weights as floats, scale = 2**-k. The products and sums are exact
-    integers (below 2**53 in float64, 2**24 in float32, checked by `conv`), so the order of the sum
-    is free (reassoc). Each mode has its own call of _dot4 with a constant code, so
-    the rounding inlines into a vector loop."""
+    [start, stop): w (O, KP) raw weights as floats, zero past the K = C*KH*KW terms (KP a multiple of
+    LANES, so the short-K layers run whole vectors: a zero term adds round(0) = 0), scale = 2**-k.
+    The products and sums are exact integers (below 2**53 in float64, 2**24 in float32, checked by
+    `conv`), so the order of the sum is free (reassoc). Each mode has its own call of _dot4 with a
+    constant code, so the rounding inlines into a vector loop."""
     outs, k = w.shape
     buf = np.zeros((BLOCK, k), w.dtype)     # float64, or float32 where that is exact (the caller checks)
+    # _gather fills the first C*KH*KW columns; the padding columns stay 0
     zero = buf[0, 0]
     for r0 in range(start, stop, BLOCK):
         nb = min(BLOCK, stop - r0)
@@ -173,8 +176,7 @@ def _finish(acc, acc0, wrap, wrap_rules, cast1, relu, cast2, start, stop, out):
             p0 = max(start, b * p) - b * p
             p1 = min(stop, (b + 1) * p) - b * p
             base = b * p - start
-            for t in range(p0, p1):
-                out[b, oc, t] = val[base + t]
+            out[b, oc, p0:p1] = val[base + p0:base + p1]     # a slice copy (no per-index wraparound)
     return st
 
 
@@ -214,7 +216,8 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
     acc0 = acc0.astype(np.int64)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
-    wf = wm.astype(np.float32 if f32 else np.float64)
+    wf = np.zeros((wm.shape[0], -(-wm.shape[1] // LANES) * LANES), np.float32 if f32 else np.float64)
+    wf[:, :wm.shape[1]] = wm
     wt = np.ascontiguousarray(wm.T)
     o, lo, hi = OVF_CODES[acc_t.overflow], acc_t.raw_min, acc_t.raw_max
 
