@@ -221,7 +221,8 @@ def _child(q):
 
 def test_a_forked_child_runs_the_threaded_kernels():
     g = conv_graph(size=9)
-    parent = simulate.run(g, np.ones((2,) + g.input_shape), reference=False).raw   # pool now running
+    threads.parallel_map(lambda i: i, 2)      # the pool is running (whatever ran before this test)
+    parent = simulate.run(g, np.ones((2,) + g.input_shape), reference=False).raw
     assert threads._POOL or threads.workers() == 1
     ctx = multiprocessing.get_context("fork")
     q = ctx.Queue()

@@ -17,7 +17,7 @@ from hwsim.util import threads
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas
 from hwsim.ir.geometry import out_hw
 
-TILE = 1024          # output positions per tile at most, in whole rows (tests lower it)
+TILE = 2048          # output positions per tile at most, in whole rows (tests lower it)
 MIN_SHARE = 256      # output positions per worker share at the least, float and fixed convs (tests lower it)
 MAX_SHARE = 8192     # and at most about this many when there is more work (buffers stay in cache)
 
