@@ -176,3 +176,18 @@ def test_cli_compare_bad_input(argv, message, tmp_path, capsys):
     assert main(["compare", "--workers", "1", "--quiet"] + argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_a_statistics_run_gives_the_float_logits_without_a_second_float_run(net, small, monkeypatch):
+    """compare runs the fixed-point network with the reference beside it: the float logits it caches
+    equal reference.run's bit for bit, for any chunking, and no float-only job runs."""
+    config = cfg.load(None, net)
+    jobs = []
+    f = evaluate._job
+    monkeypatch.setattr(evaluate, "_job", lambda item: (jobs.append(item[1] is None), f(item))[1])
+    want = reference.run(net, small.x).reshape(len(small), -1)
+    for chunk in (len(small), 7):
+        ev = evaluate.Evaluator(net, small.x, chunk=chunk)
+        ev.run([config], stats=True)
+        np.testing.assert_array_equal(ev.float_logits(), want)
+    assert jobs and not any(jobs)

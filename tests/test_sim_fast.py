@@ -272,6 +272,10 @@ def test_fused_statistics_equal_the_two_pass_path_on_every_zoo_net(name, narrow,
     assert int((fused.raw != two_pass.raw).sum()) == 0
     assert fused.stats == two_pass.stats
     assert all(s.sqnr_db is not None and s.sq_signal > 0 for s in fused.stats)
+    from hwsim.sim import reference       # the float output that came along is reference.run's, bit for bit
+    want = reference.run(g, x)
+    assert fused.reference.dtype == np.float32 and np.array_equal(fused.reference, want)
+    assert np.array_equal(two_pass.reference, want)
     if narrow:
         assert any(s.overflows for s in fused.stats)
 

@@ -91,6 +91,8 @@ class SimResult:
     type: FixedType            # output type
     stats: tuple[LayerStats, ...]
     outputs: dict = field(default_factory=dict)   # layer -> raw, when run(keep=True)
+    reference: np.ndarray | None = None   # the float reference's output (float32), when run(reference=True):
+    # reference.run's values bit for bit (the same tiles and GEMMs), so callers need not run it again
 
     @property
     def values(self) -> np.ndarray:
@@ -176,7 +178,8 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
                 for d in (vals, refs, rows):
                     d.pop(s, None)
     out_name = graph.output.name
-    return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept)
+    return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept,
+                     np.ascontiguousarray(refs[out_name], np.float32) if reference else None)
 
 
 FUSED = True    # statistics from the kernels' epilogues; False runs the two-pass path (tests compare)

@@ -116,8 +116,8 @@ def compare(graph: Graph, config: cfg.Config, data, executor=None, chunk: int = 
     """Float vs fixed on `data` (a hwsim.study.data.Dataset); with `sweep_widths` also a width sweep
     (ranges observed on `calib_x`, default the data itself)."""
     ev = Evaluator(graph, data.x, executor, chunk)
-    ref = ev.float_logits()
     logits, rows = ev.run([config], stats=True, label="fixed point")[0]
+    ref = ev.float_logits()          # computed by the run above, beside the fixed-point network
     k = logits.shape[1]
     t5 = k >= 5
     points = ()

@@ -49,20 +49,25 @@ class NetSpec:
 _GRAPHS: dict[str, Graph] = {}
 
 
+def _float_logits(ref: np.ndarray) -> np.ndarray:
+    return ref.reshape(len(ref), -1).astype(np.float64)
+
+
 def _job(item):
-    """One chunk: float logits (config None) or fixed logits, with per-layer error sums when asked."""
+    """One chunk: float logits (config None) or fixed logits, with per-layer error sums when asked
+    (and then also the float logits, which the simulator's reference computed on the way)."""
     net, config, x, with_stats = item
     graph = net.graph()
     if config is None:
         from hwsim.sim.reference import run
-        return run(graph, x).reshape(len(x), -1).astype(np.float64), None
+        return _float_logits(run(graph, x)), None, None
     from hwsim.sim.simulate import run as sim
     res = sim(graph, x, config, reference=with_stats)     # the simulator's own error statistics
     logits = res.values.reshape(len(x), -1)
     if not with_stats:
-        return logits, None
+        return logits, None, None
     return logits, [(s.sq_error, s.sq_signal, s.max_abs_error, s.overflows, s.saturations, s.accum_overflows,
-                     s.min, s.max, s.type) for s in res.stats]
+                     s.min, s.max, s.type) for s in res.stats], _float_logits(res.reference)
 
 
 def _chunks(n: int, size: int) -> list[slice]:
@@ -97,6 +102,8 @@ class Evaluator:
             logits = np.concatenate([p[0] for p in part])
             rows = _merge_rows([p[1] for p in part]) if stats else None
             self._cache[k] = (logits, rows)
+            if part and part[0][2] is not None:      # the float network's logits came with the statistics
+                self._cache.setdefault("float", (np.concatenate([p[2] for p in part]), None))
         return [self._cache[k] for k in keys]
 
     def float_logits(self) -> np.ndarray:
