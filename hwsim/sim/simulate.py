@@ -41,7 +41,7 @@ conv's ReLU is folded into the epilogue when `keep` does not need the conv's own
 output only a concat reads writes into the concat's buffer (hwsim.sim.dest); a depthwise conv whose accumulator is
 lossless, wraps exactly or provably never saturates sums all channels' taps at once in exact int64
 (layers.dwconv_fast; the general path runs the conv's general path channel by channel); input
-quantization and max pooling use
+quantization, max pooling and average pools with an explicit accum_t (hwsim.sim.average) use
 one-pass threaded kernels. With `reference` the float reference (hwsim.sim.reference) runs layer by
 layer beside it, and the fast kernels produce its values and the error statistics of each output
 row as they produce the fixed-point values (FUSED; sim_ops.error_rows otherwise). Whatever a fast
