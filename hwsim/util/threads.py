@@ -3,6 +3,7 @@ kernels that release the GIL, BLAS limited to one thread inside them (so no idle
 threads spin while the others work), and per-thread scratch buffers reused between layers."""
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +75,7 @@ def split(total: int, min_size: int = 1, max_size: int | None = None) -> list[tu
 def scratch(slot: int, shape) -> np.ndarray:
     """A float32 array of `shape` from this thread's reusable buffer `slot` (contents are garbage).
     Fresh pages fault on first touch; reusing them keeps GEMMs at their in-cache speed."""
-    size = int(np.prod(shape))
+    size = math.prod(shape)          # (np.prod costs more than the rest of this function)
     bufs = getattr(_LOCAL, "bufs", None)
     if bufs is None:
         bufs = _LOCAL.bufs = {}
