@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 # ignores NUMBA_BOUNDSCHECK), with hwsim's own cache (FIFO sizings) fresh too so that every kernel runs:
 # an index out of range then raises IndexError instead of corrupting memory.
 # These files reach every kernel and every way its work is split between threads.
-BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py tests/test_fifo_depth.py
+BOUNDSCHECKED := tests/test_split.py tests/test_sim_fast.py tests/test_simulate.py tests/test_fifo_depth.py tests/test_average.py
 
 test: $(STAMP) numba-cache lint-imports test-boundscheck
 	$(PY) -m pytest -n 2 -q
