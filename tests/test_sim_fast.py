@@ -87,7 +87,7 @@ def test_fast_conv_many_chunks_equals_int64_conv(stride, pad, k, out_t, monkeypa
     w = rng.integers(-2 ** 8, 2 ** 8, (5, 24, k, k))
     acc_t, out_t = FixedType(48, 26), FixedType.parse(out_t)
     acc0 = rng.integers(-2 ** 20, 2 ** 20, 5)
-    bounds = sim_conv.chunk_bounds(np.abs(w.reshape(5, -1)) * 2 ** 14)
+    bounds = sim_conv.column_chunks(np.ascontiguousarray(np.abs(w.reshape(5, -1)).T), np.full(w[0].size, 2 ** 14))
     assert bounds is not None and len(bounds) - 1 >= (4 if k == 3 else 2)
     got = sim_conv.conv(x, w, acc0, 2, (k, k), (stride, stride), (pad, pad), acc_t, out_t)
     assert got is not None
@@ -373,7 +373,7 @@ def _chunks_by_cumsum(mag, limit=2 ** 24, most=sim_conv.MAX_CHUNKS):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_column_chunks_equal_the_cumulative_sum_rule(seed):
-    """sim_conv's one-pass greedy chunking against the rule written with cumulative sums: the same
+    """sim_conv.column_chunks (one greedy pass) against the rule written with cumulative sums: the same
     boundaries, the same refusals (a column over 2**24 alone, more than MAX_CHUNKS chunks)."""
     rng = np.random.default_rng(seed)
     o, k = int(rng.integers(1, 40)), int(rng.integers(0, 300))
@@ -388,7 +388,6 @@ def test_column_chunks_equal_the_cumulative_sum_rule(seed):
     mag = wabs * rowmax
     want = _chunks_by_cumsum(mag)
     assert sim_conv.column_chunks(np.ascontiguousarray(wabs.T), rowmax) == want
-    assert sim_conv.chunk_bounds(mag) == want
     if (seed == 1 and k) or (seed == 2 and k > sim_conv.MAX_CHUNKS):
         assert want is None
     assert seed != 2 or k > sim_conv.MAX_CHUNKS

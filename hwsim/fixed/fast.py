@@ -248,6 +248,18 @@ def overflow_scalar(v, o, lo, hi, width, signed):
 
 
 @numba.njit(cache=True, inline="always")
+def cast_scalar(a, k, q, o, lo, hi, width, signed):
+    """(raw a cast by the rules `k, q, o, lo, hi, width, signed` (see `rules`), 1 if the rounded
+    value left the range else 0): the scalar cast_row."""
+    if k > 0:
+        r = round_shift(a, k, q)
+    else:
+        r = a << (-k)
+    v, _ = overflow_scalar(r, o, lo, hi, width, signed)
+    return v, np.int64(r < lo or r > hi)
+
+
+@numba.njit(cache=True, inline="always")
 def cast_row(src, dst, rules):
     """dst[t] = src[t] cast by `rules` (see `rules`); returns (out-of-range count, min, max)."""
     k, q, o, lo, hi, width, signed = rules
@@ -269,13 +281,8 @@ def cast_row(src, dst, rules):
             mx = max(mx, v)
         return cnt, mn, mx
     for t in range(len(src)):
-        a = src[t]
-        if k > 0:
-            r = round_shift(a, k, q)
-        else:
-            r = a << (-k)
-        v, _ = overflow_scalar(r, o, lo, hi, width, signed)
-        cnt += r < lo or r > hi
+        v, out = cast_scalar(src[t], k, q, o, lo, hi, width, signed)
+        cnt += out
         dst[t] = v
         mn = min(mn, v)
         mx = max(mx, v)

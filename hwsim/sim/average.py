@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from hwsim.fixed import FixedType
-from hwsim.fixed.fast import overflow_scalar, round_shift, rules
+from hwsim.fixed.fast import cast_scalar, rules
 from hwsim.util.threads import parallel_map, split
 
 MIN_SHARE = 256      # outputs per worker share at the least (tests lower it)
@@ -44,16 +44,9 @@ def _sum_rows(flat, offs, strides, shape, k, q, o, lo, hi, width, signed, start,
         base = i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3
         acc = np.int64(0)
         for t in range(offs.shape[0]):
-            x = flat[offs[t] + base]
-            if k > 0:
-                v = round_shift(x, k, q)
-            else:
-                v = x << (-k)
-            cnt += v < lo or v > hi
-            v, _ = overflow_scalar(v, o, lo, hi, width, signed)
-            s = acc + v
-            cnt += s < lo or s > hi
-            acc, _ = overflow_scalar(s, o, lo, hi, width, signed)
+            v, c1 = cast_scalar(flat[offs[t] + base], k, q, o, lo, hi, width, signed)
+            acc, c2 = cast_scalar(acc + v, 0, q, o, lo, hi, width, signed)   # the exact sum, same frac
+            cnt += c1 + c2
         out[m] = acc
     return cnt
 

@@ -28,16 +28,11 @@ F32_EXACT = float(2 ** 24)
 MAX_CHUNKS = 64
 
 
-def chunk_bounds(mag: np.ndarray) -> list[int] | None:
-    """Column boundaries [0, b1, ..., K] such that, for every row of `mag` (O, K; int64 bounds
-    on |w * x| per weight), each chunk's sum is at most 2**24: each chunk as long as it can be.
-    None when one column exceeds it, or more than MAX_CHUNKS chunks would be needed."""
-    return column_chunks(np.ascontiguousarray(mag.T), np.ones(mag.shape[1], np.int64))
-
-
 def column_chunks(wabs_t: np.ndarray, rowmax: np.ndarray) -> list[int] | None:
-    """chunk_bounds of mag = wabs_t.T * rowmax (wabs_t: |weights| (K, O); rowmax: max |x| per
-    column), in one pass over the weights."""
+    """Column boundaries [0, b1, ..., K] such that, for every output o, each chunk's sum of the
+    bounds |w[o, t]| * max|x| of column t is at most 2**24, each chunk as long as it can be (wabs_t:
+    |weights| (K, O); rowmax: max |x| per column), in one pass over the weights. None when one
+    column exceeds it, or more than MAX_CHUNKS chunks would be needed."""
     cuts = np.empty(MAX_CHUNKS + 1, np.int64)
     k = _column_chunks(wabs_t, np.ascontiguousarray(rowmax, np.int64), cuts)
     return None if k < 0 else [int(v) for v in cuts[:k + 1]]

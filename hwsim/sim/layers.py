@@ -365,11 +365,16 @@ def _average(lc, terms, n):
     return out, ev
 
 
+def concat_part(lc, raw, t: FixedType):
+    """One concat input cast to the result type: (values, overflows). A raw value of the result type
+    itself is in range: its cast is the identity."""
+    return (raw, 0) if t == lc.result else lc.result.cast_counted(raw, t)
+
+
 def _concat(graph, layer, lc, ins):
     parts, n = [], 0
     for raw, t in zip(ins, lc.inputs):
-        # a raw value of the result type itself is in range: its cast is the identity
-        part, k = (raw, 0) if t == lc.result else lc.result.cast_counted(raw, t)
+        part, k = concat_part(lc, raw, t)
         parts.append(part)
         n += k
     return np.concatenate(parts, axis=1), {"overflows": n}

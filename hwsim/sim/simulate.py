@@ -60,7 +60,7 @@ from hwsim.fixed import FixedType
 from hwsim.fixed.fast import quantize_counted
 from hwsim.ir.graph import Graph
 from hwsim.sim import dest as _dest
-from hwsim.sim.layers import LAYERS, conv_fast as _conv_fast, dwconv_fast as _dwconv_fast
+from hwsim.sim.layers import LAYERS, concat_part, conv_fast as _conv_fast, dwconv_fast as _dwconv_fast
 from hwsim.sim.ops import error_rows, maxpool, min_max, total
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
@@ -145,8 +145,9 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
             raw, ev = _input(lc.result, x)
             if reference:
                 ev["ref"] = x.astype(np.float32)
-        elif layer.name in bufs:
-            raw, ev = _concat_into(bufs.pop(layer.name), layer, lc, [vals[s] for s in layer.inputs],
+        elif layer.kind == "concat" and FUSED:
+            buf = bufs.pop(layer.name, None) or _dest.buffer(graph, layer.name, x.shape[0], reference)
+            raw, ev = _concat_into(buf, layer, lc, [vals[s] for s in layer.inputs],
                                    [refs[s] for s in layer.inputs] if reference else None, rows)
         else:
             ins = [vals[s] for s in layer.inputs]
@@ -211,8 +212,8 @@ def _layer(graph, layer, lc, ins, rins, relu_lc, views=None):
 
 
 def _concat_into(buf, layer, lc, ins, rins, rows):
-    """A concat whose buffer some inputs were written into in place (hwsim.sim.dest): the other
-    inputs are cast into their channels (with the reference, their float values too, and their
+    """A concat (FUSED) into its buffer, which some inputs may have been written into in place
+    (hwsim.sim.dest): the other inputs are cast into their channels (with the reference, their float values too, and their
     error rows: those of the input when its type is the result's, else a pass of error_rows on the
     cast values; rows are per (n, c, y), so these equal error_rows over the whole output)."""
     c0, overflows, lo, hi, max_err = 0, 0, None, None, 0.0
@@ -222,7 +223,7 @@ def _concat_into(buf, layer, lc, ins, rins, rows):
         if s in buf.done:
             (mn, mx), err = buf.done[s]
         else:
-            part, cnt = (raw, 0) if t == lc.result else lc.result.cast_counted(raw, t)
+            part, cnt = concat_part(lc, raw, t)
             buf.raw[:, sl] = part
             overflows += cnt
             mn, mx = min_max(part) if part.size else (lo, hi)
@@ -250,11 +251,9 @@ def _with_reference(graph, layer, lc, raw, ev, rins, rows):
         from hwsim.sim import reference as fref
         ev["ref"] = fref.apply(graph, layer, rins)
     if "rows" not in ev:
-        same = all(t == lc.result for t in lc.inputs) and all(s in rows for s in layer.inputs)
-        if FUSED and same and layer.kind in ("concat", "dropout"):
-            parts = [rows[s] for s in layer.inputs]
-            ev["rows"] = (np.concatenate([p[0] for p in parts], axis=1),
-                          np.concatenate([p[1] for p in parts], axis=1), max(p[2] for p in parts))
+        (src,) = layer.inputs if layer.kind == "dropout" else (None,)
+        if FUSED and src in rows and lc.inputs[0] == lc.result:
+            ev["rows"] = rows[src]        # a dropout passes its input through unchanged
         else:
             ev["rows"] = error_rows(raw, ev["ref"], lc.result.frac)
     return ev
