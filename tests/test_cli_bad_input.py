@@ -308,6 +308,36 @@ def test_ctrl_c_is_one_line(delay, tmp_path):
     assert len(err.strip().splitlines()) == 1, err
 
 
+_EXTENSION_IMPORT = """
+import os, signal, sys
+from hwsim.commands import {command} as mod
+def run(args):                      # what numpy's import does with a Ctrl-C inside its C init
+    if {interrupt}:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            raise ImportError("an extension failed to import") from None
+    raise ImportError("an extension failed to import")
+mod.run = run
+from hwsim.cli import main
+sys.exit(main(["{command}"]))
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "budget"])      # supervised, and not
+@pytest.mark.parametrize("interrupt", [True, False])
+def test_ctrl_c_that_an_import_turns_into_an_error_is_still_an_interrupt(command, interrupt, tmp_path):
+    """Ctrl-C landing in a C extension's import comes back as an ImportError: that is still
+    `hwsim: interrupted`, 130. The same ImportError with no Ctrl-C is an internal error."""
+    code = _EXTENSION_IMPORT.format(command=command, interrupt=interrupt)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                       env={**os.environ, "HWSIM_CACHE_DIR": str(tmp_path / "c")}, timeout=120)
+    if interrupt:
+        assert p.returncode == 130 and p.stderr.strip() == "hwsim: interrupted", p.stderr
+    else:
+        assert p.returncode == 70 and "ImportError: an extension failed to import" in p.stderr, p.stderr
+
+
 def test_default_values_keep_the_demo_weights_and_config_weights_are_relative(tmp_path):
     """`compare --num-classes 10` / `--input-shape 1x16x16` are the defaults: the trained demo
     weights stay. A config's weights path is relative to the config file."""

@@ -67,6 +67,8 @@ def _run(argv) -> int:
 
 
 def main(argv=None) -> int:
+    from hwsim.util import interrupt
+    interrupt.install()
     try:
         return _run(argv)
     except KeyboardInterrupt:
@@ -79,6 +81,9 @@ def main(argv=None) -> int:
     except SystemExit:
         raise
     except Exception:
+        if interrupt.interrupted():   # Ctrl-C inside an extension's import comes back as its error
+            print("hwsim: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         import traceback
         traceback.print_exc()
         print("hwsim: internal error (a bug in hwsim, not a problem with your input); "

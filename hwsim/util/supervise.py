@@ -23,6 +23,8 @@ import threading
 import traceback
 from contextlib import contextmanager
 
+from hwsim.util import interrupt
+
 EXIT_CRASH = 70          # sysexits' EX_SOFTWARE: hwsim itself failed
 _STAGE_BYTES = 4096
 _SHARED: list = []       # [mmap] in a supervised child
@@ -175,6 +177,8 @@ def _child(fn, shared, streams, relays, result_r, result_w) -> None:
         try:
             payload = pickle.dumps((True, fn()))
         except BaseException as e:                   # noqa: BLE001 - every exception goes back
+            if interrupt.interrupted() and not isinstance(e, SystemExit):
+                e = KeyboardInterrupt()              # Ctrl-C, whatever an extension made of it
             if not isinstance(e, (KeyboardInterrupt, SystemExit)):
                 # the traceback does not pickle: its text travels as a note, printed with the error
                 e.add_note("Traceback in the supervised child process:\n"
