@@ -214,6 +214,27 @@ def test_weight_cache_reuses_read_only_arrays_and_forgets_freed_ones():
     assert key not in sim_weights._CACHE
 
 
+def test_gemm_and_narrow_weight_matrices_are_cached_per_weight_array():
+    """The matrices sim_conv and sim_narrow build from raw weights are computed once per read-only
+    array (the same objects on the next run, read-only) and equal what they are built from."""
+    wr = np.random.default_rng(16).integers(-90, 90, (6, 3, 3, 3))
+    wr.setflags(write=False)
+    first = sim_weights.derived(wr, "gemm", sim_conv._gemm_weights)
+    assert all(a is b for a, b in zip(sim_weights.derived(wr, "gemm", sim_conv._gemm_weights), first))
+    w32, wabs_t, wmax = first
+    assert not w32.flags.writeable and not wabs_t.flags.writeable
+    assert w32.tolist() == wr.reshape(6, -1).astype(np.float32).tolist()
+    assert wabs_t.tolist() == np.abs(wr.reshape(6, -1)).T.tolist() and wmax == int(np.abs(wr).max())
+    from hwsim.sim import narrow as sim_narrow
+    wm, wbits, wsum, wt, wf32, wf64 = sim_weights.derived(wr, "narrow", sim_narrow._weights)
+    assert wt.tolist() == wm.T.tolist() and wsum.tolist() == np.abs(wm).sum(axis=1).tolist()
+    assert wbits == int(np.abs(wr).max()).bit_length() and wf64.shape[1] % sim_narrow.LANES == 0
+    assert wf64[:, :27].tolist() == wm.tolist() and not wf64[:, 27:].any() and wf32.tolist() == wf64.tolist()
+    w2 = wr.copy()                                   # writeable: built afresh every call
+    assert sim_weights.derived(w2, "gemm", sim_conv._gemm_weights)[0] is not sim_weights.derived(
+        w2, "gemm", sim_conv._gemm_weights)[0]
+
+
 def _child(q):
     g = conv_graph(size=9)
     q.put(simulate.run(g, np.ones((2,) + g.input_shape), reference=False).raw)

@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from hwsim.fixed import FixedType
-from hwsim.sim import reference_conv as sim_float
+from hwsim.sim import reference_conv as sim_float, weight_cache
 from hwsim.fixed.fast import cast_row, rules
 from hwsim.fixed.rules import carrier
 from hwsim.sim.ops import row_error
@@ -235,13 +235,22 @@ def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start,
     return st, m1, m2
 
 
-def _never_saturates(wabs, rowmax, acc0, s1: int, acc_t: FixedType) -> bool:
+def _gemm_weights(wr: np.ndarray):
+    """What the GEMM path reads of raw weights (O, ...): the (O, K) matrix as float32 (exact below
+    2**24), |w| transposed (K, O) for the chunk bounds, and max |w|. Cached per weight array."""
+    wm = wr.reshape(wr.shape[0], -1)
+    wabs_t = np.ascontiguousarray(np.abs(wm).T)
+    return wm.astype(np.float32), wabs_t, int(wabs_t.max(initial=0))
+
+
+def _never_saturates(wabs_t, rowmax, acc0, s1: int, acc_t: FixedType) -> bool:
     """Whether every partial sum of every output stays inside acc_t's range: |acc0| + (sum over the
-    terms of |w| * max |x| of the term's column) << s1 bounds them all. The products are below 2**48
-    (both factors below 2**24), so an int64 sum of fewer than 2**13 of them is exact."""
-    if wabs.shape[1] >= 2 ** 13:
+    terms of |w| * max |x| of the term's column) << s1 bounds them all (wabs_t: |w| as (K, O)). The
+    products are below 2**48 (both factors below 2**24), so an int64 sum of fewer than 2**13 of them
+    is exact."""
+    if wabs_t.shape[0] >= 2 ** 13:
         return False
-    per = wabs @ rowmax
+    per = rowmax @ wabs_t
     if int(per.max(initial=0)).bit_length() + s1 > 62:
         return False
     return int(((per << s1) + np.abs(acc0)).max(initial=0)) <= acc_t.raw_max
@@ -282,14 +291,12 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         return None
     x = np.ascontiguousarray(x)
     wm = wr.reshape(wr.shape[0], -1)
-    wabs = np.abs(wm)
-    wabs_t = np.ascontiguousarray(wabs.T)
-    if wabs.max(initial=0) >= F32_EXACT:
+    w32, wabs_t, wmax = weight_cache.derived(wr, "gemm", _gemm_weights)
+    if wmax >= F32_EXACT:
         return None
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw(h, w, kernel, stride, padding)
-    w32 = wm.astype(np.float32)
     out = dest[0] if dest is not None else np.empty((n, wm.shape[0], oh * ow), np.int64)
     acc0 = acc0.astype(np.int64)
     relu = relu_t is not None
@@ -321,7 +328,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         rowmax = np.empty(wm.shape[1], np.int64)
         _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
         bounds = column_chunks(wabs_t, rowmax) if rowmax.max(initial=0) < F32_EXACT else None
-        if bounds is None or (accum == "saturate" and not _never_saturates(wabs, rowmax, acc0, s1, acc_t)):
+        if bounds is None or (accum == "saturate" and not _never_saturates(wabs_t, rowmax, acc0, s1, acc_t)):
             return None
         g = scratch(1, (len(bounds) - 1, wm.shape[0], stop - start))
         for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):

@@ -26,6 +26,7 @@ import numpy as np
 
 from hwsim.fixed import QUANT_MODES, FixedType
 from hwsim.fixed.fast import OVF_CODES, cast_row, overflow_scalar, round_float, round_shift, rules
+from hwsim.sim import weight_cache
 from hwsim.util.threads import parallel_map, split
 from hwsim.ir.geometry import out_hw
 from hwsim.fixed.rules import carrier
@@ -184,6 +185,18 @@ def _bits(a: np.ndarray) -> int:
     return int(np.abs(a).max(initial=0)).bit_length()
 
 
+def _weights(wr: np.ndarray):
+    """What the kernels read of raw weights (O, ...): the (O, K) int64 matrix, the bits of max |w|,
+    sum |w| per output (float64), the matrix transposed (K, O), and the matrix as float32 and as
+    float64 with K padded with zeros to a multiple of LANES. Cached per weight array."""
+    wm = np.ascontiguousarray(wr, np.int64).reshape(wr.shape[0], -1)
+    padded = (wm.shape[0], -(-wm.shape[1] // LANES) * LANES)
+    wf32, wf64 = np.zeros(padded, np.float32), np.zeros(padded)
+    wf32[:, :wm.shape[1]] = wm
+    wf64[:, :wm.shape[1]] = wm
+    return wm, _bits(wm), np.abs(wm).sum(axis=1).astype(np.float64), np.ascontiguousarray(wm.T), wf32, wf64
+
+
 def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t: FixedType, kernel, stride,
          padding, out_t: FixedType, relu_t: FixedType | None = None):
     """Conv of raw NCHW x with raw weights wr (O, C, KH, KW) through accum_t with every product cast
@@ -199,26 +212,24 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, prod_frac: int, acc_t:
             or acc_t.width > 62 or x.size == 0 or not -63 < k < 63):
         return None
     x = np.ascontiguousarray(x, np.int64)
-    wm = np.ascontiguousarray(wr, np.int64).reshape(wr.shape[0], -1)
+    wm, wbits, wsum, wt, wf32, wf64 = weight_cache.derived(wr, "narrow", _weights)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw(h, w, kernel, stride, padding)
     q = QUANT_MODES.index(acc_t.quant)
-    pbits = _bits(x) + _bits(wm)
+    pbits = _bits(x) + wbits
     rounded = wraps and k > 0 and pbits <= 52 and wm.shape[1] * (2.0 ** max(pbits - k, 0) + 1) < _EXACT
     # float32 (twice the lanes) when the products are exact in it and no partial sum reaches 2**24:
     # each |round(x*w*2**-k)| <= max|x| * |w| * 2**-k + 1
     xmax = float(np.abs(x).max(initial=0))
-    f32 = FLOAT32 and rounded and pbits <= 24 and float((xmax * np.abs(wm).sum(axis=1) * 2.0 ** -k).max(initial=0)
+    f32 = FLOAT32 and rounded and pbits <= 24 and float((xmax * wsum * 2.0 ** -k).max(initial=0)
                                             + wm.shape[1]) < 2.0 ** 24
     if not rounded and (pbits > 62 or (k < 0 and pbits - k > 62)):
         return None
     acc0 = acc0.astype(np.int64)
     out = np.empty((n, wm.shape[0], oh * ow), np.int64)
     cuts = split(n * oh * ow, MIN_SHARE, MAX_SHARE)
-    wf = np.zeros((wm.shape[0], -(-wm.shape[1] // LANES) * LANES), np.float32 if f32 else np.float64)
-    wf[:, :wm.shape[1]] = wm
-    wt = np.ascontiguousarray(wm.T)
+    wf = wf32 if f32 else wf64
     o, lo, hi = OVF_CODES[acc_t.overflow], acc_t.raw_min, acc_t.raw_max
 
     def part(i):
