@@ -1,6 +1,6 @@
 """The simulator's results do not depend on how its work is split between threads.
 
-The fast kernels (sim_conv's im2col and epilogue, the max pool kernel, the input quantizer) each cut
+The fast kernels (the one im2col, reference_conv.im2col, sim_conv's epilogue, the max pool kernel, the input quantizer) each cut
 their range of work into one share per worker thread. A share of a convolution can start inside an
 image row; an index computed from the share's start once went negative there, wrapped around and
 wrote past the array. These tests draw geometries and worker counts, force shares small enough that
@@ -175,3 +175,34 @@ def test_pool_padding_past_half_the_kernel_is_refused():
     with pytest.raises(ValueError, match="padding"):
         MaxPool2d("p", ("in",), kernel=2, stride=1, padding=2)
     assert pool_out(5, 3, 2, 1, True) == 3
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 2), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2),
+       st.data())
+def test_im2col_of_any_range_equals_the_general_im2col(n, c, h, w, kh, kw, sh, sw, ph, pw, data):
+    """reference_conv.im2col (the one im2col of the float and the exact fixed GEMMs) over any range
+    of output positions, starting and ending mid-row or mid-image: the general path's columns, and
+    with `rowmax` the max |x| each column reads, for integer and float input."""
+    from hwsim.ir.geometry import out_hw
+    if h + 2 * ph < kh or w + 2 * pw < kw:
+        return
+    oh, ow = out_hw(h, w, (kh, kw), (sh, sw), (ph, pw))
+    total = n * oh * ow
+    start = data.draw(st.integers(0, total - 1))
+    stop = data.draw(st.integers(start + 1, total))
+    rng = np.random.default_rng(start * 31 + stop)
+    xi = rng.integers(-2 ** 20, 2 ** 20, (n, c, h, w))
+    want, _, _ = sim_ops.im2col(xi, (kh, kw), (sh, sw), (ph, pw))
+    want = want[start:stop].T
+    k = c * kh * kw
+    out = np.full((k, stop - start), np.nan, np.float32)
+    rowmax = np.full(k, -1, np.int64)
+    sim_float.im2col(xi, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax)
+    assert np.array_equal(out, want.astype(np.float32))
+    assert rowmax.tolist() == np.abs(want).max(axis=1, initial=0).tolist()
+    xf = (xi * 2.0 ** -9).astype(np.float32)
+    outf = np.full((k, stop - start), np.nan, np.float32)
+    sim_float.im2col(xf, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, outf)
+    assert np.array_equal(outf, sim_ops.im2col(xf, (kh, kw), (sh, sw), (ph, pw))[0][start:stop].T)

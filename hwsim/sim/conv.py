@@ -73,47 +73,6 @@ def _column_chunks(wabs_t, rowmax, cuts):
 
 
 @numba.njit(cache=True, nogil=True)
-def _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax):
-    """out[(c, i, j), col - start] = x[n, c, y*sh - ph + i, x*sw - pw + j] (0 outside) as float32,
-    for the output positions col = (n, y, x) in [start, stop); rowmax[row] = max |x| read for that
-    row. The values pass through int32 (a vector conversion on AVX2), which is exact when rowmax
-    is below 2**24; the caller checks that before using `out`."""
-    n, c, h, w = x.shape
-    p = oh * ow
-    for row in range(c * kh * kw):
-        m = np.int64(0)
-        ci = row // (kh * kw)
-        i = (row // kw) % kh
-        j = row % kw
-        xa = max(0, -((j - pw) // sw))                 # first output column reading ix >= 0
-        xb = min(ow, (w - 1 + pw - j) // sw + 1)       # one past the last reading ix < w
-        for b in range(start // p, (stop - 1) // p + 1):
-            p0 = max(start, b * p) - b * p
-            p1 = min(stop, (b + 1) * p) - b * p
-            for y in range(p0 // ow, (p1 - 1) // ow + 1):
-                x0 = max(p0 - y * ow, 0)
-                x1 = min(p1 - y * ow, ow)
-                # column of output x = xx is base + xx; base < 0 when this share starts mid-row,
-                # and x0 >= -base then: index from base, never slice from it (a negative slice
-                # start wraps around)
-                base = b * p + y * ow - start
-                iy = y * sh - ph + i
-                if iy < 0 or iy >= h:
-                    for xx in range(x0, x1):
-                        out[row, base + xx] = 0
-                    continue
-                for xx in range(x0, min(x1, xa)):
-                    out[row, base + xx] = 0
-                for xx in range(max(x0, xa), min(x1, xb)):
-                    v = x[b, ci, iy, xx * sw - pw + j]
-                    m = max(m, abs(v))
-                    out[row, base + xx] = np.float32(np.int32(v))
-                for xx in range(max(x0, xb), x1):
-                    out[row, base + xx] = 0
-        rowmax[row] = m
-
-
-@numba.njit(cache=True, nogil=True)
 def _epilogue(g, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start, stop, out):
     """v = cast1(sum_i g[i, oc, col - start] << s1 + acc0[oc]) for the positions col = (n, pos) in
     [start, stop), the accumulator first wrapped into accum_t by wrap_rules when `wrap`;
@@ -326,7 +285,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
         """The exact float32 GEMMs of positions [start, stop): (chunks, O, stop - start), or None."""
         cols = scratch(0, (wm.shape[1], stop - start))
         rowmax = np.empty(wm.shape[1], np.int64)
-        _im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
+        sim_float.im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, cols, rowmax)
         bounds = column_chunks(wabs_t, rowmax) if rowmax.max(initial=0) < F32_EXACT else None
         if bounds is None or (accum == "saturate" and not _never_saturates(wabs_t, rowmax, acc0, s1, acc_t)):
             return None

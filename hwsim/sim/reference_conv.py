@@ -44,36 +44,69 @@ def shares(tile_list: list[tuple[int, int]], min_positions: int, max_positions: 
 
 
 @numba.njit(cache=True, nogil=True)
-def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out):
+def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, start, stop, out, rowmax=None):
     """out[(c, i, j), col - start] = x[n, c, y*sh - ph + i, x*sw - pw + j] (0 outside), float32, for
-    the output positions col = (n, y, x) in [start, stop). Indexes from each row's base like
-    sim_conv._im2col (a range may start inside a row)."""
+    the output positions col = (n, y, x) in [start, stop) (a range may start inside a row). Every
+    im2col of the simulator is this one.
+
+    With `rowmax` (integer x: sim_conv's exact GEMMs) rowmax[row] = max |x| read for that row, and
+    the values pass through int32 (a vector conversion on AVX2), which is exact when rowmax is below
+    2**24; the caller checks that before using `out`. Each output row's run of positions inside the
+    input is a slice of the source and destination rows, indexed from 0, so the loops vectorize
+    (with stride 1 the source is a contiguous slice too)."""
     n, c, h, w = x.shape
     p = oh * ow
     for row in range(c * kh * kw):
+        m = np.int64(0)
         ci = row // (kh * kw)
         i = (row // kw) % kh
         j = row % kw
-        xa = max(0, -((j - pw) // sw))
-        xb = min(ow, (w - 1 + pw - j) // sw + 1)
+        xa = max(0, -((j - pw) // sw))                 # first output column reading ix >= 0
+        xb = min(ow, (w - 1 + pw - j) // sw + 1)       # one past the last reading ix < w
+        dst = out[row]
         for b in range(start // p, (stop - 1) // p + 1):
             p0 = max(start, b * p) - b * p
             p1 = min(stop, (b + 1) * p) - b * p
             for y in range(p0 // ow, (p1 - 1) // ow + 1):
                 x0 = max(p0 - y * ow, 0)
                 x1 = min(p1 - y * ow, ow)
+                # column of output x = xx is base + xx; base < 0 when this range starts mid-row,
+                # and x0 >= -base then: every slice below starts at base + x0 >= 0 or later (a
+                # negative slice start would wrap around)
                 base = b * p + y * ow - start
                 iy = y * sh - ph + i
                 if iy < 0 or iy >= h:
-                    for xx in range(x0, x1):
-                        out[row, base + xx] = 0
+                    dst[base + x0:base + x1] = 0
                     continue
-                for xx in range(x0, min(x1, xa)):
-                    out[row, base + xx] = 0
-                for xx in range(max(x0, xa), min(x1, xb)):
-                    out[row, base + xx] = x[b, ci, iy, xx * sw - pw + j]
-                for xx in range(max(x0, xb), x1):
-                    out[row, base + xx] = 0
+                lo, hi = max(x0, xa), min(x1, xb)
+                if lo > x0:
+                    dst[base + x0:base + min(lo, x1)] = 0
+                if hi > lo:
+                    d = dst[base + lo:base + hi]
+                    src = x[b, ci, iy]
+                    if rowmax is None:
+                        if sw == 1:                      # lo - pw + j >= 0 as lo >= xa
+                            d[:] = src[lo - pw + j:hi - pw + j]
+                        else:
+                            for t in range(hi - lo):
+                                d[t] = src[(lo + t) * sw - pw + j]
+                    elif sw == 1:
+                        s = src[lo - pw + j:hi - pw + j]
+                        for t in range(hi - lo):
+                            v = s[t]
+                            a = v if v >= 0 else -v
+                            m = a if a > m else m
+                            d[t] = np.float32(np.int32(v))
+                    else:
+                        for t in range(hi - lo):
+                            v = src[(lo + t) * sw - pw + j]
+                            a = v if v >= 0 else -v
+                            m = a if a > m else m
+                            d[t] = np.float32(np.int32(v))
+                if x1 > max(x0, xb):
+                    dst[base + max(x0, xb):base + x1] = 0
+        if rowmax is not None:
+            rowmax[row] = m
 
 
 @numba.njit(cache=True, nogil=True)
