@@ -138,11 +138,13 @@ def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start,
     m1 = 0.0
     m2 = 0.0
     for oc in range(outs):
+        g0 = g[0, oc, off:off + length]
         for t in range(length):
-            acc[t] = np.int32(g[0, oc, off + t])
+            acc[t] = np.int32(g0[t])
         for i in range(1, chunks):
+            gi = g[i, oc, off:off + length]
             for t in range(length):
-                acc[t] += np.int32(g[i, oc, off + t])
+                acc[t] += np.int32(gi[t])
         for t in range(length):
             acc[t] = (acc[t] << s1) + acc0[oc]
         if wrap:
@@ -166,10 +168,10 @@ def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start,
             rows[1][b, oc, y0 + r] = sg
             m1 = max(m1, mr)
         if keep:
-            ro = ref_out[b, oc]
+            ro = ref_out[b, oc, q0:q0 + length]
             for t in range(length):
-                ro[q0 + t] = y[t]
-        ob = out[b, oc]
+                ro[t] = y[t]
+        ob = out[b, oc, q0:q0 + length]
         if relu:
             for t in range(length):
                 acc[t] = max(val[t], 0)
@@ -177,12 +179,12 @@ def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start,
             st[3] += c
             st[4] = min(st[4], mn)
             st[5] = max(st[5], mx)
-            rr = ref_relu[b, oc]
+            rr = ref_relu[b, oc, q0:q0 + length]
             for t in range(length):
                 v = y[t]
                 yr[t] = v if (v >= 0 or v != v) else np.float32(0)
-                rr[q0 + t] = yr[t]
-                ob[q0 + t] = val2[t]
+                rr[t] = yr[t]
+                ob[t] = val2[t]
             for r in range(nrows):
                 e, sg, mr = row_error(val2[r * ow:(r + 1) * ow], yr[r * ow:(r + 1) * ow], scales[1])
                 rows[2][b, oc, y0 + r] = e
@@ -190,7 +192,7 @@ def _epilogue_ref(g, off, acc0, s1, wrap, wrap_rules, cast1, relu, cast2, start,
                 m2 = max(m2, mr)
         else:
             for t in range(length):
-                ob[q0 + t] = val[t]
+                ob[t] = val[t]
     return st, m1, m2
 
 

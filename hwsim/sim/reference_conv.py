@@ -120,13 +120,20 @@ def _bias_relu(g, bias, has_bias, relu, start, stop, out, out_relu):
         for b in range(start // p, (stop - 1) // p + 1):
             p0 = max(start, b * p) - b * p
             p1 = min(stop, (b + 1) * p) - b * p
-            base = b * p - start
-            for t in range(p0, p1):
-                y = g[oc, base + t] + bias[oc] if has_bias else g[oc, base + t]
-                if keep:
-                    out[b, oc, t] = y
-                if relu:
-                    out_relu[b, oc, t] = y if (y >= 0 or y != y) else np.float32(0)
+            gr = g[oc, b * p + p0 - start:b * p + p1 - start]    # starts at max(start, b*p) - start >= 0
+            bo = bias[oc] if has_bias else np.float32(0)
+            if keep:
+                o = out[b, oc, p0:p1]
+                if has_bias:
+                    for t in range(p1 - p0):
+                        o[t] = gr[t] + bo
+                else:
+                    o[:] = gr
+            if relu:
+                r = out_relu[b, oc, p0:p1]
+                for t in range(p1 - p0):
+                    y = gr[t] + bo if has_bias else gr[t]
+                    r[t] = y if (y >= 0 or y != y) else np.float32(0)
 
 
 def prepare(w: np.ndarray, b):
