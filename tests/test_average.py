@@ -17,7 +17,7 @@ OVF = ("AP_WRAP", "AP_SAT", "AP_SAT_SYM", "AP_SAT_ZERO")
 def _numpy_loop(terms, tin, acc_t, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(sim_average, "sum_in_accum", lambda *a: None)
-        return sim_layers._sum_in_accum(terms, tin, acc_t, False)
+        return sim_layers._sum_in_accum(terms, tin, acc_t)
 
 
 def _gap_terms(x):

@@ -321,14 +321,10 @@ def _maxpool(graph, layer, lc, ins):
     return _cast_out(lc, out, lc.inputs[0])
 
 
-def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tuple[np.ndarray, int]:
-    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays). An explicit
-    accum_t runs sim_average's numba kernel; this loop is its reference and covers what it does not."""
-    if lossless:
-        total = np.zeros(terms[0].shape, np.int64)
-        for t in terms:
-            total += t
-        return total << (acc_t.frac - tin.frac), 0
+def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType) -> tuple[np.ndarray, int]:
+    """`accum_t acc = 0; acc += (accum_t)x` over terms (a list of equally shaped raw arrays) for an
+    explicit accum_t: sim_average's numba kernel; this loop is its reference and covers what it
+    does not."""
     fast = sim_average.sum_in_accum(terms, tin, acc_t)
     if fast is not None:
         return fast
@@ -345,22 +341,24 @@ def _sum_in_accum(terms, tin: FixedType, acc_t: FixedType, lossless: bool) -> tu
 
 def _avgpool(graph, layer, lc, ins):
     _, oh, ow = graph.shape(layer.name)
-    win = _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), 0)
-    kh, kw = layer.kernel
-    terms = [win[..., i, j] for i in range(kh) for j in range(kw)]
-    return _average(lc, terms, kh * kw)
+    return _average(lc, _windows(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), 0))
 
 
 def _gap(graph, layer, lc, ins):
-    x = ins[0]
-    h, w = x.shape[2:]
-    terms = [x[:, :, i:i + 1, j:j + 1] for i in range(h) for j in range(w)]
-    return _average(lc, terms, h * w)
+    n, c, h, w = ins[0].shape
+    return _average(lc, ins[0].reshape(n, c, 1, 1, h, w))
 
 
-def _average(lc, terms, n):
-    acc, acc_ev = _sum_in_accum(terms, lc.inputs[0], lc.accum, lc.accum_lossless)
-    out, ev = _cast_out(lc, div_trunc(acc, n), lc.accum)
+def _average(lc, win):
+    """The average over the last two axes of `win` (N, C, OH, OW, KH, KW), the window's terms in
+    row-major order: a lossless accum_t holds their exact sum (an int64 sum, any order), an explicit
+    one accumulates them in that order (_sum_in_accum); then acc / n, cast to the result type."""
+    kh, kw = win.shape[-2:]
+    if lc.accum_lossless:
+        acc, acc_ev = win.sum(axis=(-2, -1)) << (lc.accum.frac - lc.inputs[0].frac), 0
+    else:
+        acc, acc_ev = _sum_in_accum([win[..., i, j] for i in range(kh) for j in range(kw)], lc.inputs[0], lc.accum)
+    out, ev = _cast_out(lc, div_trunc(acc, kh * kw), lc.accum)
     ev["accum_overflows"] = acc_ev
     return out, ev
 

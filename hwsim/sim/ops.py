@@ -234,7 +234,23 @@ def _pool_row(src, y, kh, kw, sh, sw, ph, pw, lowest, colmax, row):
             v = r[j]
             c = colmax[j]
             colmax[j] = v if (v > c) | (v != v) else c
-    for xx in range(row.shape[0]):
+    ow = row.shape[0]
+    # outputs [xa, xb) have their whole window inside src: taps in order, each a pass over them
+    # (sliced from 0, so the loops vectorize); the others, at the edges, one at a time
+    xa = min(-(-pw // sw), ow)
+    xb = max(min((w - kw + pw) // sw + 1, ow), xa)
+    if xb > xa:                          # then xa * sw - pw >= 0
+        rw = row[xa:xb]
+        rw[:] = lowest
+        for dj in range(kw):
+            cm = colmax[xa * sw - pw + dj:]
+            for t in range(xb - xa):
+                v = cm[t * sw]
+                m = rw[t]
+                rw[t] = v if (v > m) | (v != v) else m
+    for xx in range(ow):
+        if xa <= xx < xb:
+            continue
         m = lowest
         for j in range(max(xx * sw - pw, 0), min(xx * sw - pw + kw, w)):
             v = colmax[j]
