@@ -442,3 +442,37 @@ def test_explicit_accumulators_with_unrounded_products_take_the_float32_path(acc
     assert got.stats == general.stats
     if "WRAP" in accum:
         assert sum(s.accum_overflows for s in got.stats) > 0
+
+
+@pytest.mark.parametrize("result", ["ap_fixed<31,2,AP_RND,AP_SAT>", "ap_fixed<32,2,AP_RND,AP_SAT>",
+                                    "ap_ufixed<31,1,AP_RND,AP_SAT>", "ap_ufixed<32,1,AP_RND,AP_SAT>"])
+@pytest.mark.parametrize("reference", [False, True])
+def test_int32_storage_between_layers_at_its_width_limit(result, reference, monkeypatch):
+    """Raw values of types up to 31 bits travel between layers as int32 (sim_ops.storage); wider
+    ones as int64. At the limit, with values near the type's edges, the run equals the general
+    path (no sim_conv, no in-place concats), value for value and statistic for statistic, and what
+    comes out (the output, `keep`'s layers) is int64."""
+    g = zoo.build("squeezenet_mini", seed=3)
+    # more fraction bits than the products: the conv's exact sums shift up to the result type's edges
+    c = cfg.load({"precision": {"input": "ap_fixed<12,2>", "default": {"result": result}}}, g)
+    t = c[g.layers[1].name].result
+    assert sim_ops.storage(t) == (np.int32 if t.width <= 31 else np.int64)
+    x = np.random.default_rng(31).normal(0, 3, (3,) + g.input_shape)
+    seen = []
+    orig = sim_conv.conv
+
+    def conv(*a, **k):
+        got = orig(*a, **k)
+        if got is not None:
+            seen.append(got[0].dtype)
+        return got
+    monkeypatch.setattr(sim_conv, "conv", conv)
+    fast = simulate.run(g, x, c, reference=reference, keep=True)
+    assert seen and set(seen) == {np.dtype(sim_ops.storage(t))}
+    assert fast.raw.dtype == np.int64 and all(v.dtype == np.int64 for v in fast.outputs.values())
+    assert any(s.saturations for s in fast.stats)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sim_conv, "conv", lambda *a, **k: None)
+        m.setattr(simulate, "FUSED", False)
+        general = simulate.run(g, x, c, reference=reference)
+    assert int((fast.raw != general.raw).sum()) == 0 and fast.stats == general.stats

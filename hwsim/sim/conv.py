@@ -20,7 +20,7 @@ from hwsim.fixed import FixedType
 from hwsim.sim import reference_conv as sim_float, weight_cache
 from hwsim.fixed.fast import cast_row, rules
 from hwsim.fixed.rules import carrier
-from hwsim.sim.ops import row_error
+from hwsim.sim.ops import row_error, storage
 from hwsim.util.threads import parallel_map, scratch, single_threaded_blas, split
 from hwsim.ir.geometry import out_hw
 
@@ -258,7 +258,7 @@ def conv(x: np.ndarray, wr: np.ndarray, acc0: np.ndarray, s1: int, kernel, strid
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = out_hw(h, w, kernel, stride, padding)
-    out = dest[0] if dest is not None else np.empty((n, wm.shape[0], oh * ow), np.int64)
+    out = dest[0] if dest is not None else np.empty((n, wm.shape[0], oh * ow), storage(relu_t or out_t))
     acc0 = acc0.astype(np.int64)
     relu = relu_t is not None
     if ref is None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hwsim.fixed import FixedType
 from hwsim.ir.graph import Graph
+from hwsim.sim.ops import storage
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,10 @@ class Buffer:
         return raw, self.ref.reshape(n, c, h * w)[:, sl], self.err[:, sl], self.sig[:, sl]
 
 
-def buffer(graph: Graph, name: str, n: int, reference: bool) -> Buffer:
+def buffer(graph: Graph, name: str, n: int, reference: bool, t: FixedType) -> Buffer:
+    """The buffers of concat `name` (result type `t`) for a batch of n."""
     c, h, w = graph.shape(name)
+    raw = np.empty((n, c, h, w), storage(t))
     if not reference:
-        return Buffer(np.empty((n, c, h, w), np.int64), None, None, None)
-    return Buffer(np.empty((n, c, h, w), np.int64), np.empty((n, c, h, w), np.float32),
-                  np.empty((n, c, h)), np.empty((n, c, h)))
+        return Buffer(raw, None, None, None)
+    return Buffer(raw, np.empty((n, c, h, w), np.float32), np.empty((n, c, h)), np.empty((n, c, h)))

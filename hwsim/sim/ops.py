@@ -186,6 +186,21 @@ def _error_rows(raw, ref, scale, err, sig):
     return m
 
 
+def storage(t: FixedType):
+    """The dtype the simulator keeps raw values of type `t` in between layers: int32 when every raw
+    value and its negation fit (width <= 31: |v| <= 2**30, so a kernel's abs never overflows),
+    which halves the memory the kernels stream, else int64. The fast
+    kernels that produce and read it (sim_conv's, the max pool's, error_rows, min_max) are
+    generic over the integer type; simulate widens (`wide`) what anything else reads, and its
+    results are int64."""
+    return np.int32 if t.width <= 31 else np.int64
+
+
+def wide(raw: np.ndarray) -> np.ndarray:
+    """Raw values as int64 (the array itself when it is int64)."""
+    return raw if raw.dtype == np.int64 else raw.astype(np.int64)
+
+
 def error_rows(raw: np.ndarray, ref: np.ndarray, frac: int):
     """The error statistics of raw NCHW mantissas with `frac` fractional bits against a float
     reference of the same shape, per output row: (squared errors (N, C, H), squared reference
@@ -325,7 +340,7 @@ def maxpool(x: np.ndarray, kernel, stride, padding, out_hw, src: FixedType, dst:
         return None
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     x = np.ascontiguousarray(x)
-    out = np.empty(x.shape[:2] + tuple(out_hw), np.int64)
+    out = np.empty(x.shape[:2] + tuple(out_hw), storage(dst))
     cuts = split(x.shape[0] * x.shape[1], MIN_PLANES)
     if ref is None:
         st = np.array(parallel_map(lambda i: _maxpool(x, kh, kw, sh, sw, ph, pw, r, out, *cuts[i]), len(cuts)))

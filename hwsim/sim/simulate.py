@@ -1,6 +1,7 @@
 """Bit-accurate execution of a Graph under a precision Config.
 
-Every value is a raw int64 mantissa of its layer's result type. The semantics below are exactly what
+Every value is a raw integer mantissa of its layer's result type (int64 in the results; between
+layers int32 where the type's width allows, sim_ops.storage). The semantics below are exactly what
 the C++ kernels in templates/kernels do (tests compare them integer for integer):
 
 - input:   `input_t v = (double)x` (NaN and inf as ap_fixed treats them; NaNs are counted).
@@ -61,7 +62,7 @@ from hwsim.fixed.fast import quantize_counted
 from hwsim.ir.graph import Graph
 from hwsim.sim import dest as _dest
 from hwsim.sim.layers import LAYERS, concat_part, conv_fast as _conv_fast, dwconv_fast as _dwconv_fast
-from hwsim.sim.ops import error_rows, maxpool, min_max, total
+from hwsim.sim.ops import error_rows, maxpool, min_max, total, wide
 
 _SAT = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
@@ -146,7 +147,7 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
             if reference:
                 ev["ref"] = x.astype(np.float32)
         elif layer.kind == "concat" and FUSED:
-            buf = bufs.pop(layer.name, None) or _dest.buffer(graph, layer.name, x.shape[0], reference)
+            buf = bufs.pop(layer.name, None) or _dest.buffer(graph, layer.name, x.shape[0], reference, lc.result)
             raw, ev = _concat_into(buf, layer, lc, [vals[s] for s in layer.inputs],
                                    [refs[s] for s in layer.inputs] if reference else None, rows)
         else:
@@ -157,7 +158,8 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
             views = None
             if slot is not None:
                 if slot.concat not in bufs:
-                    bufs[slot.concat] = _dest.buffer(graph, slot.concat, x.shape[0], reference)
+                    bufs[slot.concat] = _dest.buffer(graph, slot.concat, x.shape[0], reference,
+                                                     config[slot.concat].result)
                 views = bufs[slot.concat].views(slot)
             raw, ev, fused = _layer(graph, layer, lc, ins, rins, config[relu.name] if relu is not None else None,
                                     views)
@@ -172,14 +174,14 @@ def run(graph: Graph, x, config: cfg.Config | None = None, *, reference: bool = 
                 # written in place: the concat takes these channels as they are
                 bufs[slot.concat].done[layer.name] = (tuple(ev["minmax"]), ev["rows"][2] if reference else 0.0)
         if keep:
-            kept[layer.name] = raw
+            kept[layer.name] = wide(raw)
         stats.append(_stats(layer, lc, raw, ev))
         for s in layer.inputs:
             if last_use[s] == i and s != graph.output.name:
                 for d in (vals, refs, rows):
                     d.pop(s, None)
     out_name = graph.output.name
-    return SimResult(vals[out_name], config[out_name].result, tuple(stats), kept,
+    return SimResult(wide(vals[out_name]), config[out_name].result, tuple(stats), kept,
                      np.ascontiguousarray(refs[out_name], np.float32) if reference else None)
 
 
@@ -196,17 +198,20 @@ def _layer(graph, layer, lc, ins, rins, relu_lc, views=None):
         if fast is not None:
             out, ev, relu_ev = fast
             return (None, ev, (out, relu_ev)) if relu_lc is not None else (out, ev, None)
+    if layer.kind == "maxpool":
+        _, oh, ow = graph.shape(layer.name)
+        fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result,
+                       ref=rins[0] if fuse_ref else None)
+        if fast is not None:
+            ev = {"overflows": fast[1][0], "minmax": tuple(fast[1][1:])}
+            if fuse_ref:
+                ev.update(ref=fast[2][0], rows=fast[2][1])
+            return fast[0], ev, None
+    ins = [wide(v) for v in ins]       # what follows reads int64 (sim_ops.storage)
     if layer.kind == "dwconv":
         fast = _dwconv_fast(graph, layer, lc, ins[0])
         if fast is not None:
             return fast[0], fast[1], None
-    if layer.kind == "maxpool" and fuse_ref:
-        _, oh, ow = graph.shape(layer.name)
-        fast = maxpool(ins[0], layer.kernel, layer.stride, layer.padding, (oh, ow), lc.inputs[0], lc.result,
-                       ref=rins[0])
-        if fast is not None:
-            return fast[0], {"overflows": fast[1][0], "minmax": tuple(fast[1][1:]), "ref": fast[2][0],
-                             "rows": fast[2][1]}, None
     raw, ev = LAYERS[layer.kind](graph, layer, lc, ins)
     return raw, ev, None
 
@@ -223,7 +228,7 @@ def _concat_into(buf, layer, lc, ins, rins, rows):
         if s in buf.done:
             (mn, mx), err = buf.done[s]
         else:
-            part, cnt = concat_part(lc, raw, t)
+            part, cnt = concat_part(lc, raw if t == lc.result else wide(raw), t)
             buf.raw[:, sl] = part
             overflows += cnt
             mn, mx = min_max(part) if part.size else (lo, hi)
