@@ -16,7 +16,9 @@ def _handler(signum, frame):
 
 
 def install() -> None:
-    """Record Ctrl-C from now on (main thread only; elsewhere a no-op)."""
+    """Record Ctrl-C from now on, forgetting any earlier one (a program that calls hwsim's main
+    twice); main thread only, elsewhere a no-op."""
+    _SEEN[0] = False
     try:
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _handler)
